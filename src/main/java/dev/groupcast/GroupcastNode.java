@@ -1,0 +1,100 @@
+package dev.groupcast;
+
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.HazelcastInstance;
+import dev.groupcast.cluster.ClusterSetup;
+import dev.groupcast.config.GroupcastConfig;
+import dev.groupcast.config.Role;
+import dev.groupcast.gateway.GatewayVerticle;
+import dev.groupcast.gateway.NodeState;
+import dev.groupcast.group.GroupHub;
+import dev.groupcast.group.HistoryStore;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One running groupcast process: the clustered Vert.x instance and the verticles its roles call for. */
+public final class GroupcastNode {
+
+  private static final Logger log = LoggerFactory.getLogger(GroupcastNode.class);
+
+  private final GroupcastConfig config;
+  private final Vertx vertx;
+  private final GroupHub hub;
+  private final NodeState state;
+
+  private GroupcastNode(GroupcastConfig config, Vertx vertx, GroupHub hub, NodeState state) {
+    this.config = config;
+    this.vertx = vertx;
+    this.hub = hub;
+    this.state = state;
+  }
+
+  /** Joins the cluster and deploys the node's roles; the future fails if any step does. */
+  public static Future<GroupcastNode> start(GroupcastConfig config) {
+    HazelcastClusterManager clusterManager = new HazelcastClusterManager(ClusterSetup.hazelcastConfig(config));
+    return Vertx.builder()
+        .with(ClusterSetup.vertxOptions(config))
+        .withClusterManager(clusterManager)
+        .buildClustered()
+        .compose(vertx -> deploy(config, vertx, clusterManager.getHazelcastInstance())
+            .recover(e -> vertx.close().transform(v -> Future.failedFuture(e))));
+  }
+
+  private static Future<GroupcastNode> deploy(GroupcastConfig config, Vertx vertx, HazelcastInstance hazelcast) {
+    HistoryStore history = new HistoryStore(vertx, hazelcast, config.history());
+    GroupHub hub = new GroupHub(history);
+    NodeState state = new NodeState(config.node().id());
+    return vertx.deployVerticle(hub)
+        .compose(id -> {
+          if (!config.has(Role.GATEWAY)) {
+            return Future.succeededFuture();
+          }
+          int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
+          return vertx.deployVerticle(() -> new GatewayVerticle(config, hub, state),
+              new DeploymentOptions().setInstances(instances));
+        })
+        .map(id -> {
+          hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+            @Override
+            public void memberAdded(MembershipEvent event) {
+            }
+
+            @Override
+            public void memberRemoved(MembershipEvent event) {
+              hub.catchUpAll();
+            }
+          });
+          state.markReady();
+          log.info("node {} ready: http://{}:{} (roles {}, cluster of {})", config.node().id(),
+              config.http().host(), config.http().port(), config.roles(), hazelcast.getCluster().getMembers().size());
+          return new GroupcastNode(config, vertx, hub, state);
+        });
+  }
+
+  public GroupcastConfig config() {
+    return config;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public GroupHub hub() {
+    return hub;
+  }
+
+  public NodeState state() {
+    return state;
+  }
+
+  /** Stops taking clients, then leaves the cluster. */
+  public Future<Void> close() {
+    state.markStopping();
+    return vertx.close();
+  }
+}

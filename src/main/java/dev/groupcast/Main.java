@@ -1,0 +1,106 @@
+package dev.groupcast;
+
+import dev.groupcast.config.ConfigException;
+import dev.groupcast.config.ConfigLoader;
+import dev.groupcast.config.GroupcastConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code java -jar groupcast.jar [run] [-c FILE]}: reads the configuration and starts a node. A bad
+ * argument or configuration value is one line on stderr and exit code 2.
+ */
+public final class Main {
+
+  static final int EXIT_FAILURE = 1;
+  static final int EXIT_USAGE = 2;
+  private static final long SHUTDOWN_WAIT_SECONDS = 20;
+
+  private static final String USAGE = """
+      usage: java -jar groupcast.jar [run] [-c FILE | --conf FILE]
+
+        -c, --conf FILE   configuration file (JSON) read over the packed defaults
+        -h, --help        this help
+
+      Every key can also be set with an environment variable: GROUPCAST_ + the key path in upper
+      snake case, e.g. http.port -> GROUPCAST_HTTP_PORT.""";
+
+  private Main() {
+  }
+
+  public static void main(String[] args) {
+    System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.SLF4JLogDelegateFactory");
+    System.setProperty("hazelcast.logging.type", "slf4j");
+
+    Path confFile = null;
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      switch (arg) {
+        case "run" -> {
+          if (i != 0) {
+            usageError("'run' must come first");
+          }
+        }
+        case "-h", "--help" -> {
+          System.out.println(USAGE);
+          System.exit(0);
+        }
+        case "-c", "--conf" -> {
+          if (i + 1 >= args.length) {
+            usageError(arg + " needs a file name");
+          }
+          confFile = Path.of(args[++i]);
+        }
+        default -> {
+          if (arg.startsWith("--conf=")) {
+            confFile = Path.of(arg.substring("--conf=".length()));
+          } else {
+            usageError("unknown argument: " + arg);
+          }
+        }
+      }
+    }
+
+    GroupcastConfig config;
+    try {
+      config = ConfigLoader.load(confFile, System.getenv());
+    } catch (ConfigException e) {
+      System.err.println("groupcast: config: " + e.getMessage());
+      System.exit(EXIT_USAGE);
+      return;
+    }
+    run(config);
+  }
+
+  private static void run(GroupcastConfig config) {
+    Logger log = LoggerFactory.getLogger(Main.class);
+    GroupcastNode node;
+    try {
+      node = GroupcastNode.start(config).await(2, TimeUnit.MINUTES);
+    } catch (ConfigException e) {
+      System.err.println("groupcast: config: " + e.getMessage());
+      System.exit(EXIT_USAGE);
+      return;
+    } catch (Exception e) {
+      log.error("groupcast could not start: {}", e.toString());
+      System.exit(EXIT_FAILURE);
+      return;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      log.info("shutting down");
+      try {
+        node.close().await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        log.warn("shutdown did not finish cleanly: {}", e.toString());
+      }
+    }, "groupcast-shutdown"));
+  }
+
+  private static void usageError(String message) {
+    System.err.println("groupcast: " + message + " (see --help)");
+    System.exit(EXIT_USAGE);
+  }
+}

@@ -1,0 +1,113 @@
+package dev.groupcast.config;
+
+import io.vertx.core.json.JsonObject;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The whole configuration, typed and validated once at start. Built by {@link ConfigLoader}; each
+ * nested record is one section of {@code conf/groupcast.json}.
+ */
+public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster cluster, History history,
+                              Limits limits) {
+
+  /** {@code node.id}: the name this process gives itself in frames, logs and metadata. */
+  public record Node(String id) {
+  }
+
+  /** {@code http.*}: where clients connect ({@code /ws}, {@code /api}, {@code /health}). */
+  public record Http(String host, int port) {
+  }
+
+  /**
+   * {@code cluster.*}: Hazelcast membership and the event bus. {@code host} is bound and advertised;
+   * an empty {@code members} list makes a cluster of one.
+   */
+  public record Cluster(String name, String host, int port, List<HostPort> members) {
+  }
+
+  /** {@code history.*}: how many messages a group keeps for resume, and for how long. */
+  public record History(int size, Duration ttl) {
+  }
+
+  /** {@code limits.*}: bounds on what one client may send. */
+  public record Limits(int maxMessageBytes) {
+  }
+
+  public static final int MAX_GROUP_HISTORY = 100_000;
+
+  public GroupcastConfig {
+    roles = Set.copyOf(roles);
+  }
+
+  public boolean has(Role role) {
+    return roles.contains(role);
+  }
+
+  /** Validates a merged configuration tree. @throws ConfigException naming the first bad key */
+  public static GroupcastConfig from(JsonObject tree) {
+    ConfigReader r = new ConfigReader(tree);
+    String nodeId = r.string("node.id");
+    if (nodeId.isEmpty()) {
+      nodeId = hostName();
+    }
+    if (nodeId.length() > 128) {
+      throw ConfigException.badValue("node.id", nodeId, "longer than 128 characters");
+    }
+    return new GroupcastConfig(
+        new Node(nodeId),
+        roles(r),
+        new Http(r.nonEmpty("http.host"), r.port("http.port")),
+        new Cluster(r.nonEmpty("cluster.name"), r.nonEmpty("cluster.host"), r.port("cluster.port"),
+            members(r)),
+        new History(r.integer("history.size", 1, MAX_GROUP_HISTORY),
+            r.duration("history.ttl", Duration.ofSeconds(1))),
+        new Limits(r.integer("limits.maxMessageBytes", 256, 16 * 1024 * 1024)));
+  }
+
+  private static Set<Role> roles(ConfigReader r) {
+    List<String> names = r.list("roles");
+    if (names.isEmpty()) {
+      throw ConfigException.badValue("roles", r.raw("roles"), "must name at least one role (gateway, proxy)");
+    }
+    Set<Role> roles = EnumSet.noneOf(Role.class);
+    for (String name : names) {
+      try {
+        roles.add(Role.fromKey(name));
+      } catch (IllegalArgumentException e) {
+        throw ConfigException.badValue("roles", name, e.getMessage());
+      }
+    }
+    return roles;
+  }
+
+  private static List<HostPort> members(ConfigReader r) {
+    List<HostPort> out = new ArrayList<>();
+    for (String item : r.list("cluster.members")) {
+      try {
+        out.add(HostPort.parse(item));
+      } catch (IllegalArgumentException e) {
+        throw ConfigException.badValue("cluster.members", item, e.getMessage());
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  private static String hostName() {
+    String env = System.getenv("HOSTNAME");
+    if (env != null && !env.isBlank()) {
+      return env.trim();
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "groupcast";
+    }
+  }
+}

@@ -1,0 +1,98 @@
+package dev.groupcast.gateway;
+
+import dev.groupcast.group.ErrorCode;
+import dev.groupcast.group.GroupHub;
+import dev.groupcast.group.GroupMessage;
+import dev.groupcast.group.GroupNames;
+import dev.groupcast.group.ProtocolException;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+import java.util.List;
+
+/**
+ * {@code /api}: publish to a group and read its history over plain HTTP. Publishes go through the same
+ * {@link GroupHub#publish} as WebSocket clients, with {@code from} = {@code "api"}.
+ */
+final class ApiRoutes {
+
+  static final String API_FROM = "api";
+
+  private final GroupHub hub;
+
+  private ApiRoutes(GroupHub hub) {
+    this.hub = hub;
+  }
+
+  static void mount(Router router, GroupHub hub, int maxBodyBytes) {
+    ApiRoutes api = new ApiRoutes(hub);
+    router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
+    router.post("/api/groups/:group/messages").handler(api::publish);
+    router.get("/api/groups/:group/history").handler(api::history);
+    router.route("/api/*").handler(rc -> rc.fail(404));
+    router.route("/api/*").failureHandler(HttpErrors::onFailure);
+  }
+
+  private void publish(RoutingContext rc) {
+    String group = GroupNames.require(rc.pathParam("group"));
+    Buffer raw = rc.body().buffer();
+    if (raw == null || raw.length() == 0) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "the request body (the message body, as JSON) is required");
+    }
+    Object body;
+    try {
+      body = Json.decodeValue(raw);
+    } catch (DecodeException e) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "the request body is not JSON");
+    }
+    hub.publish(group, API_FROM, body).onComplete(ar -> {
+      if (ar.succeeded()) {
+        json(rc, 202, new JsonObject().put("seq", ar.result()));
+      } else {
+        rc.fail(ar.cause());
+      }
+    });
+  }
+
+  private void history(RoutingContext rc) {
+    String group = GroupNames.require(rc.pathParam("group"));
+    long since = since(rc.queryParam("since"));
+    hub.history().read(group, since).onComplete(ar -> {
+      if (ar.failed()) {
+        rc.fail(new ProtocolException(ErrorCode.INTERNAL, "history unavailable"));
+        return;
+      }
+      JsonArray messages = new JsonArray();
+      for (GroupMessage m : ar.result().messages()) {
+        messages.add(m.toJson());
+      }
+      json(rc, 200, new JsonObject()
+          .put("group", group)
+          .put("seq", ar.result().latest())
+          .put("recovered", ar.result().recovered())
+          .put("messages", messages));
+    });
+  }
+
+  private static long since(List<String> values) {
+    if (values.isEmpty()) {
+      return 0;
+    }
+    String v = values.get(0);
+    if (values.size() > 1 || !v.matches("\\d{1,18}")) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "since must be a whole number >= 0");
+    }
+    return Long.parseLong(v);
+  }
+
+  private static void json(RoutingContext rc, int status, JsonObject body) {
+    rc.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.encode());
+  }
+}

@@ -1,0 +1,36 @@
+package dev.groupcast.gateway;
+
+/** Whether this node takes clients: starting until everything listens, stopping once shutdown begins. */
+public final class NodeState {
+
+  public enum Phase { STARTING, READY, STOPPING }
+
+  private final String nodeId;
+  private volatile Phase phase = Phase.STARTING;
+
+  public NodeState(String nodeId) {
+    this.nodeId = nodeId;
+  }
+
+  public String nodeId() {
+    return nodeId;
+  }
+
+  public Phase phase() {
+    return phase;
+  }
+
+  public boolean ready() {
+    return phase == Phase.READY;
+  }
+
+  public void markReady() {
+    if (phase == Phase.STARTING) {
+      phase = Phase.READY;
+    }
+  }
+
+  public void markStopping() {
+    phase = Phase.STOPPING;
+  }
+}

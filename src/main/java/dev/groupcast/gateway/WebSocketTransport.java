@@ -1,0 +1,95 @@
+package dev.groupcast.gateway;
+
+import dev.groupcast.group.ErrorCode;
+import dev.groupcast.group.LocalHub;
+import dev.groupcast.group.OutFrame;
+import dev.groupcast.group.Outbound;
+import dev.groupcast.group.Session;
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketFrameType;
+import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
+import io.vertx.core.internal.buffer.BufferInternal;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code GET /ws}: upgrades to a WebSocket and adapts it to a {@link Session}. */
+final class WebSocketTransport implements Handler<RoutingContext> {
+
+  private static final Logger log = LoggerFactory.getLogger(WebSocketTransport.class);
+
+  private static final short CLOSE_TOO_BIG = 1009;
+
+  private final LocalHub hub;
+  private final Session.Settings settings;
+
+  WebSocketTransport(LocalHub hub, Session.Settings settings) {
+    this.hub = hub;
+    this.settings = settings;
+  }
+
+  @Override
+  public void handle(RoutingContext rc) {
+    HttpServerRequest request = rc.request();
+    if (!isUpgrade(request)) {
+      rc.response().putHeader(HttpHeaders.UPGRADE, "websocket");
+      HttpErrors.send(rc.response(), 426, ErrorCode.BAD_REQUEST, "this endpoint takes WebSocket upgrades only");
+      return;
+    }
+    request.toWebSocket()
+        .onSuccess(this::attach)
+        .onFailure(e -> {
+          log.debug("WebSocket handshake from {} refused: {}", request.remoteAddress(), e.getMessage());
+          HttpErrors.send(rc.response(), 400, ErrorCode.BAD_REQUEST, "bad WebSocket handshake");
+        });
+  }
+
+  static boolean isUpgrade(HttpServerRequest request) {
+    String upgrade = request.getHeader(HttpHeaders.UPGRADE);
+    String connection = request.getHeader(HttpHeaders.CONNECTION);
+    if (upgrade == null || connection == null || !"websocket".equalsIgnoreCase(upgrade.trim())) {
+      return false;
+    }
+    for (String token : connection.split(",")) {
+      if ("upgrade".equalsIgnoreCase(token.trim())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void attach(ServerWebSocket ws) {
+    Session session = new Session(new WebSocketOutbound(ws), hub, settings);
+    ws.textMessageHandler(session::onText);
+    ws.binaryMessageHandler(b -> session.onBinary());
+    ws.closeHandler(v -> session.onClose());
+    ws.exceptionHandler(e -> {
+      if (e instanceof CorruptedWebSocketFrameException || e instanceof IllegalStateException) {
+        // a frame or message over the hard size limit: say so with the standard close code
+        ws.close(CLOSE_TOO_BIG, "message too big");
+      }
+      log.debug("session {}: {}", session.id(), e.toString());
+    });
+    session.open();
+  }
+
+  /** Writes the shared UTF-8 bytes of a frame without copying or re-encoding them per connection. */
+  private record WebSocketOutbound(ServerWebSocket ws) implements Outbound {
+
+    @Override
+    public void send(OutFrame frame) {
+      ByteBuf bytes = ((BufferInternal) frame.utf8()).getByteBuf();
+      ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, bytes, true));
+    }
+
+    @Override
+    public void close(int code, String reason) {
+      ws.close((short) code, reason);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+package dev.groupcast.group;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One session's membership of one group, confined to the session's event loop. While the session
+ * catches up from history, live messages wait here; {@code lastSent} makes sure each seq reaches the
+ * client once, in order, whether it came from history or live.
+ */
+final class Member {
+
+  final Session session;
+  final String group;
+  private long lastSent;
+  private List<Delivery> catchingUp;
+  boolean removed;
+  /** Completes once the join's answer was sent; null before the join was asked. */
+  io.vertx.core.Future<LocalHub.JoinResult> joining;
+
+  Member(Session session, String group) {
+    this.session = session;
+    this.group = group;
+  }
+
+  void goLive(long lastSeq) {
+    lastSent = lastSeq;
+  }
+
+  void startCatchUp(long since) {
+    lastSent = since;
+    catchingUp = new ArrayList<>();
+  }
+
+  void deliver(long seq, OutFrame frame) {
+    if (catchingUp != null) {
+      catchingUp.add(new Delivery(seq, frame));
+    } else if (seq > lastSent) {
+      lastSent = seq;
+      session.send(frame);
+    }
+  }
+
+  /** Sends what history returned, then what arrived live meanwhile, and switches to live delivery. */
+  void replay(List<GroupMessage> history) {
+    List<Delivery> waiting = catchingUp;
+    catchingUp = null;
+    if (removed) {
+      return;
+    }
+    for (GroupMessage m : history) {
+      if (m.seq() > lastSent) {
+        lastSent = m.seq();
+        session.send(Frames.message(m));
+      }
+    }
+    if (waiting != null) {
+      for (Delivery d : waiting) {
+        deliver(d.seq, d.frame);
+      }
+    }
+  }
+
+  private record Delivery(long seq, OutFrame frame) {
+  }
+}

@@ -1,0 +1,191 @@
+package dev.groupcast.group;
+
+import io.vertx.core.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * One client connection speaking protocol v1, whatever carries it: a transport feeds it text frames
+ * and gives it an {@link Outbound}. Confined to the event loop of its connection.
+ */
+public final class Session {
+
+  private static final Logger log = LoggerFactory.getLogger(Session.class);
+  private static final char[] ID_ALPHABET =
+      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".toCharArray();
+
+  /** What every session of a node shares. */
+  public record Settings(String nodeId, int maxMessageBytes) {
+  }
+
+  private final String id;
+  private final Outbound out;
+  private final LocalHub hub;
+  private final Settings settings;
+  private final Map<String, Member> groups = new HashMap<>();
+  private boolean closed;
+
+  public Session(Outbound out, LocalHub hub, Settings settings) {
+    this.id = newId();
+    this.out = out;
+    this.hub = hub;
+    this.settings = settings;
+  }
+
+  public String id() {
+    return id;
+  }
+
+  /** Greets the client; call once the transport is open. */
+  public void open() {
+    send(Frames.welcome(id, settings.nodeId()));
+  }
+
+  public void onText(String text) {
+    if (closed) {
+      return;
+    }
+    if (exceedsUtf8(text, settings.maxMessageBytes())) {
+      send(Frames.error(null, ErrorCode.TOO_LARGE,
+          "frame larger than limits.maxMessageBytes (" + settings.maxMessageBytes() + " bytes)"));
+      return;
+    }
+    try {
+      handle(Frames.decode(text));
+    } catch (ProtocolException e) {
+      send(Frames.error(e));
+    } catch (RuntimeException e) {
+      log.error("session {}: unexpected failure handling a frame", id, e);
+      send(Frames.error(null, ErrorCode.INTERNAL, "internal error"));
+    }
+  }
+
+  public void onBinary() {
+    if (!closed) {
+      send(Frames.error(null, ErrorCode.BAD_REQUEST, "binary frames are not supported; send JSON text frames"));
+    }
+  }
+
+  /** The transport closed: leave every group. */
+  public void onClose() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (Member m : new ArrayList<>(groups.values())) {
+      hub.leave(m);
+    }
+    groups.clear();
+  }
+
+  void send(OutFrame frame) {
+    if (!closed) {
+      out.send(frame);
+    }
+  }
+
+  private void handle(Frames.Request request) {
+    if (request instanceof Frames.Join join) {
+      join(join);
+    } else if (request instanceof Frames.Leave leave) {
+      leave(leave);
+    } else if (request instanceof Frames.Publish publish) {
+      publish(publish);
+    } else if (request instanceof Frames.Ping ping) {
+      send(Frames.pong(ping.id()));
+    }
+  }
+
+  private void join(Frames.Join req) {
+    Member current = groups.get(req.group());
+    if (current != null && current.joining != null && !current.joining.isComplete()) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "a join of group " + req.group() + " is in progress",
+          req.id());
+    }
+    if (current != null) {
+      hub.leave(current);
+    }
+    Member member = new Member(this, req.group());
+    groups.put(req.group(), member);
+    member.joining = hub.join(member, req.since()).onComplete(ar -> {
+      if (ar.failed()) {
+        groups.remove(req.group(), member);
+        sendFailure(req.id(), ar.cause());
+        return;
+      }
+      LocalHub.JoinResult r = ar.result();
+      send(Frames.joined(req.id(), req.group(), r.latest(), r.recovered()));
+      member.replay(r.history());
+    });
+  }
+
+  private void leave(Frames.Leave req) {
+    Member member = groups.remove(req.group());
+    if (member == null) {
+      send(Frames.left(req.id(), req.group()));
+      return;
+    }
+    // a leave that overtakes its join is answered after the join's answer
+    Future<?> after = member.joining == null ? Future.succeededFuture() : member.joining;
+    after.onComplete(ar -> {
+      hub.leave(member);
+      send(Frames.left(req.id(), req.group()));
+    });
+  }
+
+  private void publish(Frames.Publish req) {
+    hub.hub().publish(req.group(), id, req.body()).onComplete(ar -> {
+      if (ar.failed()) {
+        sendFailure(req.id(), ar.cause());
+      } else if (req.id() != null) {
+        send(Frames.ack(req.id(), req.group(), ar.result()));
+      }
+    });
+  }
+
+  private void sendFailure(Object requestId, Throwable cause) {
+    if (cause instanceof ProtocolException pe) {
+      send(Frames.error(pe.withRequestId(requestId)));
+    } else {
+      log.warn("session {}: request failed: {}", id, cause.toString());
+      send(Frames.error(requestId, ErrorCode.INTERNAL, "internal error"));
+    }
+  }
+
+  /** Whether the UTF-8 form of {@code s} is longer than {@code max} bytes, without encoding it. */
+  static boolean exceedsUtf8(String s, int max) {
+    int n = s.length();
+    if (n > max) {
+      return true;
+    }
+    if (n * 3L <= max) {
+      return false;
+    }
+    long bytes = 0;
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        bytes++;
+      } else if (c < 0x800 || Character.isSurrogate(c)) {
+        bytes += 2; // a surrogate pair is 4 bytes, two chars
+      } else {
+        bytes += 3;
+      }
+    }
+    return bytes > max;
+  }
+
+  private static String newId() {
+    ThreadLocalRandom rnd = ThreadLocalRandom.current();
+    char[] id = new char[16];
+    for (int i = 0; i < id.length; i++) {
+      id[i] = ID_ALPHABET[rnd.nextInt(ID_ALPHABET.length)];
+    }
+    return new String(id);
+  }
+}

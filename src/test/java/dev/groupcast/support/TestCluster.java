@@ -1,0 +1,88 @@
+package dev.groupcast.support;
+
+import dev.groupcast.GroupcastNode;
+import dev.groupcast.config.ConfigLoader;
+import dev.groupcast.config.GroupcastConfig;
+import io.vertx.core.Future;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Starts real groupcast nodes in this JVM, each with its own clustered Vert.x and Hazelcast member,
+ * joined over TCP-IP on 127.0.0.1 with distinct ports. Configuration goes through the same
+ * {@code GROUPCAST_*} overrides users set.
+ */
+public final class TestCluster implements AutoCloseable {
+
+  private final List<GroupcastNode> nodes = new ArrayList<>();
+
+  private TestCluster() {
+  }
+
+  /** Starts {@code count} nodes together and waits until all are ready. */
+  public static TestCluster start(int count, Map<String, String> extraEnv) {
+    TestCluster cluster = new TestCluster();
+    List<Integer> clusterPorts = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      clusterPorts.add(freePort());
+    }
+    String members = String.join(",", clusterPorts.stream().map(p -> "127.0.0.1:" + p).toList());
+    List<Future<GroupcastNode>> starting = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      Map<String, String> env = new HashMap<>(extraEnv);
+      env.put("GROUPCAST_NODE_ID", "node" + (i + 1));
+      env.put("GROUPCAST_HTTP_HOST", "127.0.0.1");
+      env.put("GROUPCAST_HTTP_PORT", String.valueOf(freePort()));
+      env.put("GROUPCAST_CLUSTER_PORT", String.valueOf(clusterPorts.get(i)));
+      env.put("GROUPCAST_CLUSTER_MEMBERS", members);
+      env.putIfAbsent("GROUPCAST_CLUSTER_NAME", "test-" + ProcessHandle.current().pid() + "-" + clusterPorts.get(0));
+      GroupcastConfig config = ConfigLoader.load(null, env);
+      starting.add(GroupcastNode.start(config));
+    }
+    try {
+      for (Future<GroupcastNode> f : starting) {
+        cluster.nodes.add(Await.result(f, 60));
+      }
+    } catch (AssertionError e) {
+      cluster.close();
+      throw e;
+    }
+    return cluster;
+  }
+
+  public GroupcastNode node(int index) {
+    return nodes.get(index);
+  }
+
+  public int httpPort(int index) {
+    return nodes.get(index).config().http().port();
+  }
+
+  public int size() {
+    return nodes.size();
+  }
+
+  public static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    List<Future<Void>> closing = new ArrayList<>();
+    for (GroupcastNode n : nodes) {
+      closing.add(n.close());
+    }
+    Future.join(closing).toCompletionStage().toCompletableFuture().completeOnTimeout(null, 30,
+        java.util.concurrent.TimeUnit.SECONDS).join();
+  }
+}
