@@ -52,6 +52,7 @@ public final class GroupcastNode {
     return vertx.deployVerticle(hub)
         .compose(id -> {
           if (!config.has(Role.GATEWAY)) {
+            log.warn("roles {} start no gateway: this node only carries cluster state", roleKeys(config));
             return Future.succeededFuture();
           }
           int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -71,9 +72,13 @@ public final class GroupcastNode {
           });
           state.markReady();
           log.info("node {} ready: http://{}:{} (roles {}, cluster of {})", config.node().id(),
-              config.http().host(), config.http().port(), config.roles(), hazelcast.getCluster().getMembers().size());
+              config.http().host(), config.http().port(), roleKeys(config), hazelcast.getCluster().getMembers().size());
           return new GroupcastNode(config, vertx, hub, state);
         });
+  }
+
+  private static String roleKeys(GroupcastConfig config) {
+    return String.join(",", config.roles().stream().map(Role::key).sorted().toList());
   }
 
   public GroupcastConfig config() {

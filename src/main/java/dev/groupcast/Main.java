@@ -3,11 +3,17 @@ package dev.groupcast;
 import dev.groupcast.config.ConfigException;
 import dev.groupcast.config.ConfigLoader;
 import dev.groupcast.config.GroupcastConfig;
+import dev.groupcast.config.Role;
+import dev.groupcast.cluster.PortCheck;
+import io.vertx.core.Handler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import sun.misc.Signal;
+
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@code java -jar groupcast.jar [run] [-c FILE]}: reads the configuration and starts a node. A bad
@@ -77,6 +83,14 @@ public final class Main {
 
   private static void run(GroupcastConfig config) {
     Logger log = LoggerFactory.getLogger(Main.class);
+    String busy = PortCheck.problem("cluster.port", config.cluster().host(), config.cluster().port());
+    if (busy == null && config.has(Role.GATEWAY)) {
+      busy = PortCheck.problem("http.port", config.http().host(), config.http().port());
+    }
+    if (busy != null) {
+      System.err.println("groupcast: cannot start: " + busy);
+      System.exit(EXIT_FAILURE);
+    }
     GroupcastNode node;
     try {
       node = GroupcastNode.start(config).await(2, TimeUnit.MINUTES);
@@ -89,14 +103,27 @@ public final class Main {
       System.exit(EXIT_FAILURE);
       return;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      log.info("shutting down");
+    // SIGTERM and SIGINT are the normal way to stop a node (Kubernetes, Ctrl-C): stop cleanly and
+    // exit 0, not the 143/130 the JVM reports for a signal death.
+    Thread stopper = new Thread(() -> {
+      log.info("stopping node {}", config.node().id());
+      int code = 0;
       try {
         node.close().await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
       } catch (Exception e) {
         log.warn("shutdown did not finish cleanly: {}", e.toString());
+        code = EXIT_FAILURE;
       }
-    }, "groupcast-shutdown"));
+      System.exit(code);
+    }, "groupcast-shutdown");
+    AtomicBoolean stopping = new AtomicBoolean();
+    Handler<Signal> onSignal = sig -> {
+      if (stopping.compareAndSet(false, true)) {
+        stopper.start();
+      }
+    };
+    Signal.handle(new Signal("TERM"), onSignal::handle);
+    Signal.handle(new Signal("INT"), onSignal::handle);
   }
 
   private static void usageError(String message) {

@@ -46,7 +46,9 @@ public final class ClusterSetup {
     JoinConfig join = network.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
-    join.getTcpIpConfig().setEnabled(true).setMembers(cluster.members().stream().map(HostPort::toString).toList());
+    // no members listed: a cluster of one, which needs no join round at all
+    join.getTcpIpConfig().setEnabled(!cluster.members().isEmpty())
+        .setMembers(cluster.members().stream().map(HostPort::toString).toList());
 
     hz.addRingBufferConfig(HistoryStore.ringbufferConfig(config.history()));
     return hz;

@@ -1,0 +1,96 @@
+package dev.groupcast.group;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import dev.groupcast.support.TestCluster;
+import dev.groupcast.support.WsClient;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A node dies abruptly (its Hazelcast member terminated, no graceful leave): the group's sequence and
+ * history lived on it, yet its clients resume on another node with nothing lost or repeated, and
+ * seqs go on from where they were.
+ */
+@ExtendWith(VertxExtension.class)
+class NodeLossTest {
+
+  private TestCluster cluster;
+
+  @AfterEach
+  void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void clientsResumeOnASurvivorAfterTheNodeOwningTheGroupDies(Vertx vertx) {
+    cluster = TestCluster.start(3, Map.of());
+    HazelcastInstance victim = hazelcastOf(2);
+    String group = groupOwnedBy(victim);
+
+    WsClient onVictim = WsClient.connect(vertx, cluster.httpPort(2));
+    try (WsClient publisher = WsClient.connect(vertx, cluster.httpPort(0))) {
+      onVictim.join(group);
+      for (int i = 1; i <= 5; i++) {
+        publisher.publish(group, "m" + i);
+      }
+      List<JsonObject> before = onVictim.messages(group, 5);
+      long lastSeen = before.get(4).getLong("seq");
+      assertEquals(5L, lastSeen);
+
+      victim.getLifecycleService().terminate();
+      cluster.node(2).vertx().close();
+      onVictim.awaitClose();
+
+      for (int i = 6; i <= 10; i++) {
+        JsonObject ack = publisher.publish(group, "m" + i);
+        assertEquals((long) i, ack.getLong("seq"), "the sequence survives its owner: " + ack);
+      }
+      try (WsClient resumed = WsClient.connect(vertx, cluster.httpPort(1))) {
+        JsonObject joined = resumed.join(group, lastSeen);
+        assertEquals(true, joined.getBoolean("recovered"));
+        for (int i = 6; i <= 10; i++) {
+          JsonObject m = resumed.nextMessage(group);
+          assertEquals("m" + i, m.getString("body"));
+          assertEquals((long) i, m.getLong("seq"));
+        }
+        resumed.ping();
+        assertTrue(resumed.inbox().stream().noneMatch(f -> "message".equals(f.getString("type"))));
+      }
+    }
+  }
+
+  private HazelcastInstance hazelcastOf(int index) {
+    String name = "groupcast-" + cluster.node(index).config().node().id() + "-"
+        + cluster.node(index).config().cluster().port();
+    HazelcastInstance hz = Hazelcast.getHazelcastInstanceByName(name);
+    assertTrue(hz != null, "Hazelcast instance " + name);
+    return hz;
+  }
+
+  /** A group whose ringbuffer (sequence and history) has its primary copy on the given member. */
+  private static String groupOwnedBy(HazelcastInstance hz) {
+    Member owner = hz.getCluster().getLocalMember();
+    for (int i = 0; i < 10_000; i++) {
+      String group = "loss-" + i;
+      String key = hz.getRingbuffer(HistoryStore.RINGBUFFER_PREFIX + group).getPartitionKey();
+      if (owner.equals(hz.getPartitionService().getPartition(key).getOwner())) {
+        return group;
+      }
+    }
+    throw new AssertionError("no group owned by " + owner);
+  }
+}

@@ -1,0 +1,134 @@
+package dev.groupcast.support;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.client.WebClient;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** {@code java -jar target/groupcast.jar} as a separate process, the way users run it. */
+public final class JarProcess implements AutoCloseable {
+
+  private final String name;
+  private final Process process;
+  private final Path log;
+  public final int httpPort;
+
+  private JarProcess(String name, Process process, Path log, int httpPort) {
+    this.name = name;
+    this.process = process;
+    this.log = log;
+    this.httpPort = httpPort;
+  }
+
+  public static Path jar() {
+    Path jar = Path.of(System.getProperty("groupcast.jar", "target/groupcast.jar"));
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException(jar + " is missing: run mvn package first");
+    }
+    return jar;
+  }
+
+  /** Starts the jar with {@code GROUPCAST_*} variables; output goes to target/it-logs/NAME.log. */
+  public static JarProcess start(String name, Map<String, String> env, String... args) {
+    try {
+      Path logDir = Path.of("target", "it-logs");
+      Files.createDirectories(logDir);
+      Path log = logDir.resolve(name + ".log");
+      List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-jar", jar().toString()));
+      command.addAll(List.of(args));
+      ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+      pb.environment().keySet().removeIf(k -> k.startsWith("GROUPCAST_"));
+      pb.environment().putAll(env);
+      int port = Integer.parseInt(env.getOrDefault("GROUPCAST_HTTP_PORT", "8080"));
+      return new JarProcess(name, pb.start(), log, port);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Runs the jar to completion: exit code and everything it wrote to stderr. */
+  public static Result run(Map<String, String> env, String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of(javaBinary(), "-jar", jar().toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().keySet().removeIf(k -> k.startsWith("GROUPCAST_"));
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    p.getOutputStream().close();
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("groupcast did not exit within 60 s");
+    }
+    return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes()),
+        new String(p.getErrorStream().readAllBytes()));
+  }
+
+  public record Result(int exitCode, String stdout, String stderr) {
+  }
+
+  private static String javaBinary() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  /** Polls {@code /health/ready} until it answers 200; fails if the process exits or time runs out. */
+  public Future<Void> ready(Vertx vertx, long timeoutMs) {
+    WebClient http = WebClient.create(vertx);
+    Promise<Void> ready = Promise.promise();
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    poll(vertx, http, ready, deadline);
+    return ready.future().onComplete(ar -> http.close());
+  }
+
+  private void poll(Vertx vertx, WebClient http, Promise<Void> ready, long deadline) {
+    http.get(httpPort, "127.0.0.1", "/health/ready").send().onComplete(ar -> {
+      if (ar.succeeded() && ar.result().statusCode() == 200) {
+        ready.complete();
+      } else if (!process.isAlive()) {
+        ready.fail(name + " exited with " + process.exitValue() + "; see " + log);
+      } else if (System.currentTimeMillis() > deadline) {
+        ready.fail(name + " not ready in time; see " + log);
+      } else {
+        vertx.setTimer(100, id -> poll(vertx, http, ready, deadline));
+      }
+    });
+  }
+
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /** SIGTERM, and the exit code once it is gone. */
+  public int terminate() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError(name + " did not stop within 30 s of SIGTERM");
+    }
+    return process.exitValue();
+  }
+
+  public String log() throws IOException {
+    return Files.readString(log);
+  }
+
+  public File logFile() {
+    return log.toFile();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      kill();
+    }
+  }
+}
