@@ -3,6 +3,7 @@ package dev.groupcast;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
+import dev.groupcast.cluster.ClusterNodes;
 import dev.groupcast.cluster.ClusterSetup;
 import dev.groupcast.config.GroupcastConfig;
 import dev.groupcast.config.Role;
@@ -41,11 +42,14 @@ public final class GroupcastNode {
         .with(ClusterSetup.vertxOptions(config))
         .withClusterManager(clusterManager)
         .buildClustered()
-        .compose(vertx -> deploy(config, vertx, clusterManager.getHazelcastInstance())
+        .compose(vertx -> deploy(config, vertx, clusterManager)
             .recover(e -> vertx.close().transform(v -> Future.failedFuture(e))));
   }
 
-  private static Future<GroupcastNode> deploy(GroupcastConfig config, Vertx vertx, HazelcastInstance hazelcast) {
+  private static Future<GroupcastNode> deploy(GroupcastConfig config, Vertx vertx,
+                                              HazelcastClusterManager clusterManager) {
+    HazelcastInstance hazelcast = clusterManager.getHazelcastInstance();
+    ClusterNodes nodes = new ClusterNodes(clusterManager);
     HistoryStore history = new HistoryStore(vertx, hazelcast, config.history());
     GroupHub hub = new GroupHub(history);
     NodeState state = new NodeState(config.node().id());
@@ -56,7 +60,7 @@ public final class GroupcastNode {
             return Future.succeededFuture();
           }
           int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
-          return vertx.deployVerticle(() -> new GatewayVerticle(config, hub, state),
+          return vertx.deployVerticle(() -> new GatewayVerticle(config, hub, state, nodes),
               new DeploymentOptions().setInstances(instances));
         })
         .map(id -> {

@@ -1,5 +1,6 @@
 package dev.groupcast.gateway;
 
+import dev.groupcast.cluster.ClusterNodes;
 import dev.groupcast.group.ErrorCode;
 import dev.groupcast.group.GroupHub;
 import dev.groupcast.group.GroupMessage;
@@ -26,14 +27,17 @@ final class ApiRoutes {
   static final String API_FROM = "api";
 
   private final GroupHub hub;
+  private final ClusterNodes nodes;
 
-  private ApiRoutes(GroupHub hub) {
+  private ApiRoutes(GroupHub hub, ClusterNodes nodes) {
     this.hub = hub;
+    this.nodes = nodes;
   }
 
-  static void mount(Router router, GroupHub hub, int maxBodyBytes) {
-    ApiRoutes api = new ApiRoutes(hub);
+  static void mount(Router router, GroupHub hub, ClusterNodes nodes, int maxBodyBytes) {
+    ApiRoutes api = new ApiRoutes(hub, nodes);
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
+    router.get("/api/nodes").handler(api::nodes);
     router.post("/api/groups/:group/messages").handler(api::publish);
     router.get("/api/groups/:group/history").handler(api::history);
     router.route("/api/*").handler(rc -> rc.fail(404));
@@ -78,6 +82,22 @@ final class ApiRoutes {
           .put("seq", ar.result().latest())
           .put("recovered", ar.result().recovered())
           .put("messages", messages));
+    });
+  }
+
+  /** The cluster's nodes with their advertised HTTP addresses; clients use it to find a node to fall back to. */
+  private void nodes(RoutingContext rc) {
+    nodes.list().onComplete(ar -> {
+      if (ar.failed()) {
+        rc.fail(new ProtocolException(ErrorCode.INTERNAL, "cluster membership unavailable"));
+        return;
+      }
+      JsonArray list = new JsonArray();
+      ar.result().forEach(n -> list.add(new JsonObject()
+          .put("id", n.getString("node"))
+          .put("http", n.getString("http"))
+          .put("roles", n.getJsonArray("roles"))));
+      json(rc, 200, new JsonObject().put("nodes", list));
     });
   }
 

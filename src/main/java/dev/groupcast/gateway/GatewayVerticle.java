@@ -1,6 +1,8 @@
 package dev.groupcast.gateway;
 
+import dev.groupcast.cluster.ClusterNodes;
 import dev.groupcast.config.GroupcastConfig;
+import dev.groupcast.group.GroupNames;
 import dev.groupcast.group.GroupHub;
 import dev.groupcast.group.LocalHub;
 import dev.groupcast.group.Session;
@@ -11,21 +13,33 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
+import io.vertx.ext.web.handler.sockjs.SockJSHandler;
+import io.vertx.ext.bridge.PermittedOptions;
+
+import java.util.regex.Pattern;
 
 /**
- * The client-facing HTTP server, one instance per event loop: {@code /ws}, {@code /api},
- * {@code /health}. Each instance owns the {@link LocalHub} of the sessions accepted on its loop.
+ * The client-facing HTTP server, one instance per event loop: {@code /ws}, {@code /sockjs},
+ * {@code /eventbus}, {@code /api}, {@code /health} and the static pages. Each instance owns the {@link LocalHub} of the sessions accepted on its loop.
  */
 public final class GatewayVerticle extends VerticleBase {
+
+  /** Class-path folder of the demo page, {@code groupcast.js} and the vendored browser scripts. */
+  static final String WEB_ROOT = "webroot";
 
   private final GroupcastConfig config;
   private final GroupHub hub;
   private final NodeState state;
+  private final ClusterNodes nodes;
 
-  public GatewayVerticle(GroupcastConfig config, GroupHub hub, NodeState state) {
+  public GatewayVerticle(GroupcastConfig config, GroupHub hub, NodeState state, ClusterNodes nodes) {
     this.config = config;
     this.hub = hub;
     this.state = state;
+    this.nodes = nodes;
   }
 
   @Override
@@ -35,9 +49,17 @@ public final class GatewayVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     router.get("/health/live").handler(rc -> json(rc, 200, new JsonObject().put("status", "up")));
     router.get("/health/ready").handler(this::ready);
-    router.get("/ws").handler(new WebSocketTransport(local,
-        new Session.Settings(config.node().id(), maxBytes)));
-    ApiRoutes.mount(router, hub, maxBytes);
+    Session.Settings settings = new Session.Settings(config.node().id(), maxBytes);
+    router.get("/ws").handler(new WebSocketTransport(local, settings));
+    // SockJS xhr transports read their POSTed frames from the body; a batch may hold several frames
+    BodyHandler sockJsBodies = BodyHandler.create(false).setBodyLimit(4 * maxBytes);
+    router.route("/sockjs/*").handler(sockJsBodies);
+    router.route("/sockjs/*").subRouter(SockJSTransport.router(vertx, local, settings));
+    router.route("/eventbus/*").handler(sockJsBodies);
+    router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, SockJSTransport.options())
+        .bridge(bridgeOptions(), new BridgeHook()));
+    ApiRoutes.mount(router, hub, nodes, maxBytes);
+    router.route().handler(StaticHandler.create(WEB_ROOT).setDefaultContentEncoding("UTF-8"));
     router.errorHandler(404, HttpErrors::onFailure);
     router.errorHandler(405, HttpErrors::onFailure);
     router.errorHandler(500, HttpErrors::onFailure);
@@ -52,6 +74,14 @@ public final class GatewayVerticle extends VerticleBase {
     return vertx.createHttpServer(options)
         .requestHandler(router)
         .listen(config.http().port(), config.http().host());
+  }
+
+  /** Bridge clients may publish and send to, and register on, group addresses; nothing else. */
+  static SockJSBridgeOptions bridgeOptions() {
+    String groups = Pattern.quote(GroupNames.ADDRESS_PREFIX) + "[A-Za-z0-9._:-]{1," + GroupNames.MAX_LENGTH + "}";
+    return new SockJSBridgeOptions()
+        .addInboundPermitted(new PermittedOptions().setAddressRegex(groups))
+        .addOutboundPermitted(new PermittedOptions().setAddressRegex(groups));
   }
 
   private void ready(RoutingContext rc) {

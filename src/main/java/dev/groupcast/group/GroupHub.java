@@ -59,6 +59,8 @@ public final class GroupHub extends VerticleBase {
    * may not have seen the new consumer yet when it fanned out.
    */
   static final long SETTLE_CHECK_MS = 1000;
+  static final long SWEEP_INTERVAL_MS = 5000;
+  static final long SWEEP_ACTIVE_WINDOW_MS = 60_000;
 
   private final HistoryStore history;
   private final Map<String, PublishQueue> publishing = new HashMap<>();
@@ -72,6 +74,7 @@ public final class GroupHub extends VerticleBase {
   @Override
   public Future<?> start() {
     vertx.eventBus().addOutboundInterceptor(interceptor);
+    vertx.setPeriodic(SWEEP_INTERVAL_MS, id -> sweepRecentlyActive());
     return Future.succeededFuture();
   }
 
@@ -98,7 +101,16 @@ public final class GroupHub extends VerticleBase {
    */
   public Future<Long> publish(String group, String from, Object body) {
     Promise<Long> accepted = callerPromise();
-    Pending pending = new Pending(from, body, System.currentTimeMillis(), accepted);
+    long ts = System.currentTimeMillis();
+    String entry;
+    try {
+      // encoded on the caller's event loop, so a body that cannot be encoded fails alone
+      entry = HistoryStore.entry(from, body, ts);
+    } catch (RuntimeException e) {
+      accepted.fail(new ProtocolException(ErrorCode.BAD_REQUEST, "body is not a JSON value"));
+      return accepted.future();
+    }
+    Pending pending = new Pending(from, body, ts, entry, accepted);
     onHub(() -> enqueue(group, pending));
     return accepted.future();
   }
@@ -124,10 +136,16 @@ public final class GroupHub extends VerticleBase {
     for (int i = 0; i < n; i++) {
       Pending p = queue.waiting.poll();
       batch.add(p);
-      entries.add(HistoryStore.entry(p.from, p.body, p.ts));
+      entries.add(p.entry);
     }
     queue.inFlight = true;
-    history.append(queue.group, entries).onComplete(ar -> {
+    Future<Long> appended;
+    try {
+      appended = history.append(queue.group, entries);
+    } catch (RuntimeException e) {
+      appended = Future.failedFuture(e); // e.g. Hazelcast shutting down: fail the batch, keep the queue moving
+    }
+    appended.onComplete(ar -> {
       queue.inFlight = false;
       if (ar.succeeded()) {
         fanOut(queue.group, batch, ar.result() - n + 1);
@@ -343,6 +361,7 @@ public final class GroupHub extends VerticleBase {
 
   private void dispatch(Feed feed, GroupMessage msg) {
     feed.next = msg.seq() + 1;
+    feed.lastDispatchAt = System.currentTimeMillis();
     OutFrame frame = Frames.message(msg);
     for (LocalHub local : feed.locals) {
       local.deliver(feed.group, msg.seq(), frame);
@@ -363,7 +382,11 @@ public final class GroupHub extends VerticleBase {
 
   /** Reads the messages after the last dispatched one, up to {@code until}, from history. */
   private void catchUp(Feed feed, long until) {
-    if (feed.filling || until < feed.next) {
+    if (feed.filling) {
+      feed.catchUpAfterFill = Math.max(feed.catchUpAfterFill, until);
+      return;
+    }
+    if (until < feed.next) {
       return;
     }
     feed.filling = true;
@@ -390,7 +413,26 @@ public final class GroupHub extends VerticleBase {
         }
       }
       drain(feed);
+      long again = feed.catchUpAfterFill;
+      feed.catchUpAfterFill = 0;
+      if (again > 0) {
+        catchUp(feed, again);
+      }
     });
+  }
+
+  /**
+   * The event bus does not retry a fan-out lost with a dying connection. When that message was a
+   * group's last one, no later seq reveals the gap, so groups active lately re-read their history tail
+   * now and then.
+   */
+  private void sweepRecentlyActive() {
+    long since = System.currentTimeMillis() - SWEEP_ACTIVE_WINDOW_MS;
+    for (Feed feed : feeds.values()) {
+      if (feed.ready && feed.lastDispatchAt >= since) {
+        catchUp(feed, Long.MAX_VALUE);
+      }
+    }
   }
 
   // ---------------------------------------------------------------- plumbing
@@ -408,7 +450,7 @@ public final class GroupHub extends VerticleBase {
     return ((ContextInternal) vertx.getOrCreateContext()).promise();
   }
 
-  private record Pending(String from, Object body, long ts, Promise<Long> accepted) {
+  private record Pending(String from, Object body, long ts, String entry, Promise<Long> accepted) {
   }
 
   private static final class PublishQueue {
@@ -433,6 +475,9 @@ public final class GroupHub extends VerticleBase {
     long next;
     boolean ready;
     boolean filling;
+    /** A catch-up asked for while a fill was running, run when it ends (0: none). */
+    long catchUpAfterFill;
+    long lastDispatchAt;
     long gapTimer = -1;
 
     Feed(String group) {

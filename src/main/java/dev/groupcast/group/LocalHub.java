@@ -65,9 +65,17 @@ public final class LocalHub {
         member.goLive(g.lastSeq);
         return Future.succeededFuture(new JoinResult(g.lastSeq, null, List.of()));
       }
+      long liveFrom = g.lastSeq;
       member.startCatchUp(since);
       return hub.history().read(g.name, since)
-          .map(read -> new JoinResult(Math.max(read.latest(), g.lastSeq), read.recovered(), read.messages()))
+          .map(read -> {
+            if (since > read.latest()) {
+              // the client's position belongs to a history the cluster no longer has: deliver live
+              // traffic from here on rather than wait for seqs to climb past `since`
+              member.restartFrom(liveFrom);
+            }
+            return new JoinResult(Math.max(read.latest(), g.lastSeq), read.recovered(), read.messages());
+          })
           .onFailure(e -> leave(member));
     });
   }

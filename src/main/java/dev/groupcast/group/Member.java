@@ -32,6 +32,11 @@ final class Member {
     catchingUp = new ArrayList<>();
   }
 
+  /** Forgets the client's claimed position; used when it lies beyond the group's history. */
+  void restartFrom(long lastSeq) {
+    lastSent = lastSeq;
+  }
+
   void deliver(long seq, OutFrame frame) {
     if (catchingUp != null) {
       catchingUp.add(new Delivery(seq, frame));

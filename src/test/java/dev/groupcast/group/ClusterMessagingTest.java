@@ -278,6 +278,10 @@ class ClusterMessagingTest {
       try (WsClient ahead = client(vertx, 2)) {
         JsonObject joined = ahead.join("trim", total + 100);
         assertEquals(false, joined.getBoolean("recovered"), "a position beyond the group's latest seq is not recovered");
+        pub.publish("trim", "live");
+        JsonObject live = ahead.nextMessage("trim");
+        assertEquals("live", live.getString("body"), "live traffic still flows after an impossible since");
+        assertEquals(total + 1L, live.getLong("seq"));
       }
     }
   }

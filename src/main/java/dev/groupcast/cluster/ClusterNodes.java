@@ -1,0 +1,41 @@
+package dev.groupcast.cluster;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.core.spi.cluster.NodeInfo;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The cluster's nodes as they advertise themselves in their node metadata. */
+public final class ClusterNodes {
+
+  private final ClusterManager clusterManager;
+
+  public ClusterNodes(ClusterManager clusterManager) {
+    this.clusterManager = clusterManager;
+  }
+
+  /** Each node's metadata ({@code node}, {@code http}, {@code roles}); a node that has none yet is left out. */
+  public Future<List<JsonObject>> list() {
+    List<Future<NodeInfo>> infos = new ArrayList<>();
+    for (String nodeId : clusterManager.getNodes()) {
+      Promise<NodeInfo> info = Promise.promise();
+      clusterManager.getNodeInfo(nodeId, info);
+      infos.add(info.future().recover(e -> Future.succeededFuture(null)));
+    }
+    return Future.all(infos).map(all -> {
+      List<JsonObject> nodes = new ArrayList<>();
+      for (Future<NodeInfo> f : infos) {
+        NodeInfo info = f.result();
+        if (info != null && info.metadata() != null) {
+          nodes.add(info.metadata().copy());
+        }
+      }
+      nodes.sort((a, b) -> String.valueOf(a.getString("node")).compareTo(String.valueOf(b.getString("node"))));
+      return nodes;
+    });
+  }
+}
