@@ -53,9 +53,10 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/ws").handler(new WebSocketTransport(local, settings));
     // SockJS xhr transports read their POSTed frames from the body; a batch may hold several frames
     BodyHandler sockJsBodies = BodyHandler.create(false).setBodyLimit(4 * maxBytes);
-    router.route("/sockjs/*").handler(sockJsBodies);
+    for (String prefix : new String[] {"/sockjs/*", "/eventbus/*"}) {
+      router.route(prefix).handler(sockJsBodies).handler(SockJSTransport::announceCloseAfterPoll);
+    }
     router.route("/sockjs/*").subRouter(SockJSTransport.router(vertx, local, settings));
-    router.route("/eventbus/*").handler(sockJsBodies);
     router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, SockJSTransport.options())
         .bridge(bridgeOptions(), new BridgeHook()));
     ApiRoutes.mount(router, hub, nodes, maxBytes);

@@ -5,6 +5,8 @@ import dev.groupcast.group.OutFrame;
 import dev.groupcast.group.Outbound;
 import dev.groupcast.group.Session;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
@@ -23,6 +25,18 @@ final class SockJSTransport {
   static final String SOCKJS_LIBRARY = "/vendor/sockjs.min.js";
 
   private SockJSTransport() {
+  }
+
+  /**
+   * vertx-web closes the connection after each xhr-polling answer without saying so; a client that
+   * reuses the connection for its next {@code xhr_send} then loses that POST. Announcing
+   * {@code Connection: close} makes clients (browsers included) open a fresh one.
+   */
+  static void announceCloseAfterPoll(RoutingContext rc) {
+    if (rc.request().path().endsWith("/xhr")) {
+      rc.response().putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+    }
+    rc.next();
   }
 
   static SockJSHandlerOptions options() {

@@ -2,9 +2,8 @@ package dev.groupcast.e2e;
 
 import dev.groupcast.support.Await;
 import dev.groupcast.support.JarProcess;
-import dev.groupcast.support.TestCluster;
+import dev.groupcast.support.JarCluster;
 import dev.groupcast.support.WsClient;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -14,7 +13,6 @@ import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -25,28 +23,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(VertxExtension.class)
 class FatJarIT {
 
-  private static Map<String, String> nodeEnv(String id, int httpPort, int clusterPort, String members,
-                                             String clusterName) {
-    Map<String, String> env = new HashMap<>();
-    env.put("GROUPCAST_NODE_ID", id);
-    env.put("GROUPCAST_HTTP_HOST", "127.0.0.1");
-    env.put("GROUPCAST_HTTP_PORT", String.valueOf(httpPort));
-    env.put("GROUPCAST_CLUSTER_PORT", String.valueOf(clusterPort));
-    env.put("GROUPCAST_CLUSTER_MEMBERS", members);
-    env.put("GROUPCAST_CLUSTER_NAME", clusterName);
-    return env;
-  }
-
   @Test
   void twoProcessesDeliverAcrossNodesAndAClientResumesAfterItsNodeIsKilled(Vertx vertx) throws Exception {
-    int clusterA = TestCluster.freePort();
-    int clusterB = TestCluster.freePort();
-    String members = "127.0.0.1:" + clusterA + ",127.0.0.1:" + clusterB;
-    String name = "fatjar-it-" + clusterA;
-    try (JarProcess a = JarProcess.start("node-a", nodeEnv("node-a", TestCluster.freePort(), clusterA, members, name));
-         JarProcess b = JarProcess.start("node-b", nodeEnv("node-b", TestCluster.freePort(), clusterB, members, name))) {
-      Await.result(Future.all(a.ready(vertx, 60_000), b.ready(vertx, 60_000)), 70);
-
+    try (JarCluster cluster = JarCluster.start(vertx, "node", 2, Map.of())) {
+      JarProcess a = cluster.node(0);
+      JarProcess b = cluster.node(1);
       WsClient onA = WsClient.connect(vertx, a.httpPort);
       try (WsClient onB = WsClient.connect(vertx, b.httpPort)) {
         assertEquals("node-a", onA.welcome.getString("node"));

@@ -1,7 +1,6 @@
 package dev.groupcast.support;
 
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
@@ -9,34 +8,14 @@ import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Predicate;
+/** A protocol-v1 client over a plain WebSocket on {@code /ws}. */
+public final class WsClient extends FrameClient {
 
-/**
- * A protocol-v1 client for tests. Frames are kept in arrival order; {@link #next} and {@link #reply}
- * take the first matching frame, waiting for it if it has not come yet. Methods returning values block
- * the calling test thread (never call them on an event loop).
- */
-public final class WsClient implements AutoCloseable {
-
-  private final Vertx vertx;
   /** Held for the connection's lifetime: Vert.x 5 closes a client (and its connections) once unreachable. */
   private final WebSocketClient client;
   private final WebSocket ws;
-  private final List<JsonObject> received = new ArrayList<>();
-  private final List<Waiter> waiters = new ArrayList<>();
-  private final AtomicInteger ids = new AtomicInteger();
-  private final Promise<Short> closed = Promise.promise();
-  public JsonObject welcome;
 
-  private record Waiter(Predicate<JsonObject> match, Promise<JsonObject> promise) {
-  }
-
-  private WsClient(Vertx vertx, WebSocketClient client, WebSocket ws) {
-    this.vertx = vertx;
+  private WsClient(WebSocketClient client, WebSocket ws) {
     this.client = client;
     this.ws = ws;
     ws.textMessageHandler(text -> onFrame(new JsonObject(text)));
@@ -44,121 +23,21 @@ public final class WsClient implements AutoCloseable {
   }
 
   public static WsClient connect(Vertx vertx, int port) {
-    WebSocketConnectOptions options = new WebSocketConnectOptions()
-        .setHost("127.0.0.1").setPort(port).setURI("/ws");
-    return open(vertx, options);
+    return open(vertx, new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/ws"));
   }
 
   public static WsClient open(Vertx vertx, WebSocketConnectOptions options) {
-    WebSocketClientOptions clientOptions = new WebSocketClientOptions()
-        .setMaxFrameSize(1 << 21).setMaxMessageSize(1 << 21);
+    WebSocketClient wsClient = vertx.createWebSocketClient(new WebSocketClientOptions()
+        .setMaxFrameSize(1 << 21).setMaxMessageSize(1 << 21));
     // handlers are set on the event loop as the connection opens, so the welcome frame cannot slip by
-    WebSocketClient wsClient = vertx.createWebSocketClient(clientOptions);
-    WsClient client = Await.result(wsClient.connect(options).map(ws -> new WsClient(vertx, wsClient, ws)));
+    WsClient client = Await.result(wsClient.connect(options).map(ws -> new WsClient(wsClient, ws)));
     client.welcome = client.nextOfType("welcome");
     return client;
   }
 
-  public String sessionId() {
-    return welcome.getString("session");
-  }
-
-  private synchronized void onFrame(JsonObject frame) {
-    for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
-      Waiter w = it.next();
-      if (w.match.test(frame)) {
-        it.remove();
-        w.promise.complete(frame);
-        return;
-      }
-    }
-    received.add(frame);
-  }
-
-  /** The first frame, received or to come, that matches; it is taken out of the inbox. */
-  public JsonObject next(Predicate<JsonObject> match) {
-    return Await.result(expect(match));
-  }
-
-  public synchronized Future<JsonObject> expect(Predicate<JsonObject> match) {
-    for (Iterator<JsonObject> it = received.iterator(); it.hasNext(); ) {
-      JsonObject f = it.next();
-      if (match.test(f)) {
-        it.remove();
-        return Future.succeededFuture(f);
-      }
-    }
-    Promise<JsonObject> p = Promise.promise();
-    waiters.add(new Waiter(match, p));
-    return p.future();
-  }
-
-  public JsonObject nextOfType(String type) {
-    return next(f -> type.equals(f.getString("type")));
-  }
-
-  /** The next {@code message} frame of a group. */
-  public JsonObject nextMessage(String group) {
-    return next(f -> "message".equals(f.getString("type")) && group.equals(f.getString("group")));
-  }
-
-  public List<JsonObject> messages(String group, int count) {
-    List<JsonObject> out = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      out.add(nextMessage(group));
-    }
-    return out;
-  }
-
-  /** Frames received and not taken yet. */
-  public synchronized List<JsonObject> inbox() {
-    return new ArrayList<>(received);
-  }
-
-  public void send(JsonObject frame) {
-    Await.result(ws.writeTextMessage(frame.encode()));
-  }
-
-  public void sendText(String text) {
-    Await.result(ws.writeTextMessage(text));
-  }
-
-  /** Sends a request with a fresh id and waits for the frame that answers it (reply or error). */
-  public JsonObject request(JsonObject frame) {
-    String id = "r" + ids.incrementAndGet();
-    Future<JsonObject> answer = expect(f -> id.equals(f.getValue("id")));
-    send(frame.copy().put("id", id));
-    return Await.result(answer);
-  }
-
-  public JsonObject join(String group) {
-    return request(new JsonObject().put("type", "join").put("group", group));
-  }
-
-  public JsonObject join(String group, long since) {
-    return request(new JsonObject().put("type", "join").put("group", group).put("since", since));
-  }
-
-  public JsonObject leave(String group) {
-    return request(new JsonObject().put("type", "leave").put("group", group));
-  }
-
-  public JsonObject publish(String group, Object body) {
-    return request(new JsonObject().put("type", "publish").put("group", group).put("body", body));
-  }
-
-  /** Publish without an id: no ack is asked for. */
-  public void publishNoAck(String group, Object body) {
-    send(new JsonObject().put("type", "publish").put("group", group).put("body", body));
-  }
-
-  public JsonObject ping() {
-    return request(new JsonObject().put("type", "ping"));
-  }
-
-  /** The close code the server sent, once the connection has closed. */
-  public short awaitClose() {
-    return Await.result(closed.future());
+  @Override
+  protected Future<Void> write(String text) {
+    return ws.writeTextMessage(text);
   }
 
   public boolean isClosed() {
@@ -171,9 +50,5 @@ public final class WsClient implements AutoCloseable {
       Await.result(ws.close());
     }
     client.close();
-  }
-
-  public Vertx vertx() {
-    return vertx;
   }
 }
