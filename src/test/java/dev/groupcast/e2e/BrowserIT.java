@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -97,27 +98,25 @@ class BrowserIT {
 
   /** The board shows exactly the expected messages, seq 1..n in order, each once. */
   private static void awaitBoard(Browser page, List<String> expected) {
-    List<String> want = new ArrayList<>();
-    for (int i = 0; i < expected.size(); i++) {
-      want.add((i + 1) + "|" + expected.get(i));
-    }
-    try {
-      page.waitFor("board shows " + want, WAIT, p -> board(p).size() >= want.size());
-    } finally {
-      assertEquals(want, board(page));
-    }
+    awaitEntries(page, "board", expected, BrowserIT::board);
   }
 
   /** The bridge page (the standard Vert.x event-bus client) lists the same messages, by seq. */
   private static void awaitBridgePage(Browser page, List<String> expected) {
+    awaitEntries(page, "bridge page", expected,
+        p -> bridgeList(p).stream().sorted((a, b) -> Long.compare(seqOf(a), seqOf(b))).toList());
+  }
+
+  private static void awaitEntries(Browser page, String what, List<String> expected,
+                                   Function<Browser, List<String>> entries) {
     List<String> want = new ArrayList<>();
     for (int i = 0; i < expected.size(); i++) {
       want.add((i + 1) + "|" + expected.get(i));
     }
     try {
-      page.waitFor("bridge page shows " + want, WAIT, p -> bridgeList(p).size() >= want.size());
+      page.waitFor(what + " shows " + want, WAIT, p -> entries.apply(p).size() >= want.size());
     } finally {
-      assertEquals(want, bridgeList(page).stream().sorted((a, b) -> Long.compare(seqOf(a), seqOf(b))).toList());
+      assertEquals(want, entries.apply(page));
     }
   }
 

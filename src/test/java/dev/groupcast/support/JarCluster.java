@@ -4,7 +4,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -19,21 +18,12 @@ public final class JarCluster implements AutoCloseable {
 
   /** Starts nodes named {@code <prefix>-a}, {@code <prefix>-b}, ... and waits for {@code /health/ready} on all. */
   public static JarCluster start(Vertx vertx, String prefix, int count, Map<String, String> extraEnv) {
-    List<Integer> clusterPorts = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      clusterPorts.add(TestCluster.freePort());
-    }
-    String members = String.join(",", clusterPorts.stream().map(p -> "127.0.0.1:" + p).toList());
     List<JarProcess> nodes = new ArrayList<>();
+    List<Map<String, String>> envs = TestCluster.nodeEnvs(prefix, count, extraEnv);
     for (int i = 0; i < count; i++) {
+      Map<String, String> env = envs.get(i);
       String id = prefix + "-" + (char) ('a' + i);
-      Map<String, String> env = new HashMap<>(extraEnv);
       env.put("GROUPCAST_NODE_ID", id);
-      env.put("GROUPCAST_HTTP_HOST", "127.0.0.1");
-      env.put("GROUPCAST_HTTP_PORT", String.valueOf(TestCluster.freePort()));
-      env.put("GROUPCAST_CLUSTER_PORT", String.valueOf(clusterPorts.get(i)));
-      env.put("GROUPCAST_CLUSTER_MEMBERS", members);
-      env.put("GROUPCAST_CLUSTER_NAME", prefix + "-" + clusterPorts.get(0));
       nodes.add(JarProcess.start(id, env));
     }
     JarCluster cluster = new JarCluster(nodes);

@@ -2,7 +2,6 @@ package dev.groupcast.support;
 
 import dev.groupcast.GroupcastNode;
 import dev.groupcast.config.ConfigLoader;
-import dev.groupcast.config.GroupcastConfig;
 import io.vertx.core.Future;
 
 import java.io.IOException;
@@ -27,22 +26,9 @@ public final class TestCluster implements AutoCloseable {
   /** Starts {@code count} nodes together and waits until all are ready. */
   public static TestCluster start(int count, Map<String, String> extraEnv) {
     TestCluster cluster = new TestCluster();
-    List<Integer> clusterPorts = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      clusterPorts.add(freePort());
-    }
-    String members = String.join(",", clusterPorts.stream().map(p -> "127.0.0.1:" + p).toList());
     List<Future<GroupcastNode>> starting = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      Map<String, String> env = new HashMap<>(extraEnv);
-      env.put("GROUPCAST_NODE_ID", "node" + (i + 1));
-      env.put("GROUPCAST_HTTP_HOST", "127.0.0.1");
-      env.put("GROUPCAST_HTTP_PORT", String.valueOf(freePort()));
-      env.put("GROUPCAST_CLUSTER_PORT", String.valueOf(clusterPorts.get(i)));
-      env.put("GROUPCAST_CLUSTER_MEMBERS", members);
-      env.putIfAbsent("GROUPCAST_CLUSTER_NAME", "test-" + ProcessHandle.current().pid() + "-" + clusterPorts.get(0));
-      GroupcastConfig config = ConfigLoader.load(null, env);
-      starting.add(GroupcastNode.start(config));
+    for (Map<String, String> env : nodeEnvs("node", count, extraEnv)) {
+      starting.add(GroupcastNode.start(ConfigLoader.load(null, env)));
     }
     try {
       for (Future<GroupcastNode> f : starting) {
@@ -53,6 +39,30 @@ public final class TestCluster implements AutoCloseable {
       throw e;
     }
     return cluster;
+  }
+
+  /**
+   * The {@code GROUPCAST_*} variables of {@code count} nodes that form one cluster on 127.0.0.1:
+   * ids {@code <prefix>1..n}, free HTTP and cluster ports, each listing all members.
+   */
+  public static List<Map<String, String>> nodeEnvs(String prefix, int count, Map<String, String> extraEnv) {
+    List<Integer> clusterPorts = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      clusterPorts.add(freePort());
+    }
+    String members = String.join(",", clusterPorts.stream().map(p -> "127.0.0.1:" + p).toList());
+    List<Map<String, String>> envs = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      Map<String, String> env = new HashMap<>(extraEnv);
+      env.putIfAbsent("GROUPCAST_NODE_ID", prefix + (i + 1));
+      env.put("GROUPCAST_HTTP_HOST", "127.0.0.1");
+      env.put("GROUPCAST_HTTP_PORT", String.valueOf(freePort()));
+      env.put("GROUPCAST_CLUSTER_PORT", String.valueOf(clusterPorts.get(i)));
+      env.put("GROUPCAST_CLUSTER_MEMBERS", members);
+      env.putIfAbsent("GROUPCAST_CLUSTER_NAME", prefix + "-" + ProcessHandle.current().pid() + "-" + clusterPorts.get(0));
+      envs.add(env);
+    }
+    return envs;
   }
 
   public GroupcastNode node(int index) {
