@@ -11,6 +11,9 @@ import dev.groupcast.gateway.GatewayVerticle;
 import dev.groupcast.gateway.NodeState;
 import dev.groupcast.group.GroupHub;
 import dev.groupcast.group.HistoryStore;
+import dev.groupcast.proxy.BackendMonitor;
+import dev.groupcast.proxy.BackendPool;
+import dev.groupcast.proxy.ProxyVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -56,28 +59,52 @@ public final class GroupcastNode {
     return vertx.deployVerticle(hub)
         .compose(id -> {
           if (!config.has(Role.GATEWAY)) {
-            log.warn("roles {} start no gateway: this node only carries cluster state", roleKeys(config));
+            log.info("roles {}: no gateway on this node", roleKeys(config));
             return Future.succeededFuture();
           }
           int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
           return vertx.deployVerticle(() -> new GatewayVerticle(config, hub, state, nodes),
               new DeploymentOptions().setInstances(instances));
         })
-        .map(id -> {
+        .compose(id -> config.has(Role.PROXY) ? deployProxy(config, vertx, nodes) : Future.succeededFuture(null))
+        .map(monitor -> {
           hazelcast.getCluster().addMembershipListener(new MembershipListener() {
             @Override
             public void memberAdded(MembershipEvent event) {
+              if (monitor != null) {
+                monitor.membershipChanged();
+              }
             }
 
             @Override
             public void memberRemoved(MembershipEvent event) {
               hub.catchUpAll();
+              if (monitor != null) {
+                monitor.membershipChanged();
+              }
             }
           });
           state.markReady();
-          log.info("node {} ready: http://{}:{} (roles {}, cluster of {})", config.node().id(),
-              config.http().host(), config.http().port(), roleKeys(config), hazelcast.getCluster().getMembers().size());
+          log.info("node {} ready (roles {}, cluster of {}){}", config.node().id(), roleKeys(config),
+              hazelcast.getCluster().getMembers().size(), config.has(Role.GATEWAY)
+                  ? ": http://" + config.http().host() + ":" + config.http().port() : "");
           return new GroupcastNode(config, vertx, hub, state);
+        });
+  }
+
+  /** The backend monitor first, so the proxy listens with its backends known. */
+  private static Future<BackendMonitor> deployProxy(GroupcastConfig config, Vertx vertx, ClusterNodes nodes) {
+    BackendPool pool = new BackendPool(config.proxy());
+    BackendMonitor monitor = new BackendMonitor(config.proxy(), pool, nodes);
+    int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
+    return vertx.deployVerticle(monitor)
+        .compose(id -> vertx.deployVerticle(() -> new ProxyVerticle(config.proxy(), pool),
+            new DeploymentOptions().setInstances(instances)))
+        .map(id -> {
+          log.info("proxy listening on port {}: backends {}, balance {}", config.proxy().port(),
+              config.proxy().fromCluster() ? "from the cluster" : config.proxy().backends(),
+              config.proxy().balance().key());
+          return monitor;
         });
   }
 

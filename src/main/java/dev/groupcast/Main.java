@@ -87,6 +87,9 @@ public final class Main {
     if (busy == null && config.has(Role.GATEWAY)) {
       busy = PortCheck.problem("http.port", config.http().host(), config.http().port());
     }
+    if (busy == null && config.has(Role.PROXY)) {
+      busy = PortCheck.problem("proxy.port", "0.0.0.0", config.proxy().port());
+    }
     if (busy != null) {
       System.err.println("groupcast: cannot start: " + busy);
       System.exit(EXIT_FAILURE);

@@ -15,7 +15,7 @@ import java.util.Set;
  * nested record is one section of {@code conf/groupcast.json}.
  */
 public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster cluster, History history,
-                              Limits limits) {
+                              Limits limits, Proxy proxy) {
 
   /** {@code node.id}: the name this process gives itself in frames, logs and metadata. */
   public record Node(String id) {
@@ -38,6 +38,18 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
 
   /** {@code limits.*}: bounds on what one client may send. */
   public record Limits(int maxMessageBytes) {
+  }
+
+  /**
+   * {@code proxy.*}: the proxy role. {@code backends} empty means {@code cluster}: every gateway node
+   * of the cluster, followed live. {@code hashKey} is set when {@code balance} is {@code hash}.
+   */
+  public record Proxy(int port, List<HostPort> backends, Balance balance, HashKey hashKey, Duration readTimeout,
+                      Duration connectTimeout, int maxFails, Duration failTimeout, Duration healthInterval) {
+
+    public boolean fromCluster() {
+      return backends.isEmpty();
+    }
   }
 
   public static final int MAX_GROUP_HISTORY = 100_000;
@@ -68,7 +80,50 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
             members(r)),
         new History(r.integer("history.size", 1, MAX_GROUP_HISTORY),
             r.duration("history.ttl", Duration.ofSeconds(1))),
-        new Limits(r.integer("limits.maxMessageBytes", 256, 16 * 1024 * 1024)));
+        new Limits(r.integer("limits.maxMessageBytes", 256, 16 * 1024 * 1024)),
+        proxy(r));
+  }
+
+  private static Proxy proxy(ConfigReader r) {
+    List<HostPort> backends = new ArrayList<>();
+    List<String> listed = r.list("proxy.backends");
+    if (!(listed.size() == 1 && listed.get(0).equals("cluster"))) {
+      if (listed.isEmpty()) {
+        throw ConfigException.badValue("proxy.backends", r.raw("proxy.backends"),
+            "must be cluster or a comma list of host:port");
+      }
+      for (String item : listed) {
+        try {
+          backends.add(HostPort.parse(item));
+        } catch (IllegalArgumentException e) {
+          throw ConfigException.badValue("proxy.backends", item, e.getMessage() + " (or cluster)");
+        }
+      }
+    }
+    Balance balance;
+    try {
+      balance = Balance.fromKey(r.string("proxy.balance"));
+    } catch (IllegalArgumentException e) {
+      throw ConfigException.badValue("proxy.balance", r.raw("proxy.balance"), e.getMessage());
+    }
+    String keyText = r.string("proxy.hashKey");
+    HashKey hashKey = null;
+    if (!keyText.isEmpty()) {
+      try {
+        hashKey = HashKey.parse(keyText);
+      } catch (IllegalArgumentException e) {
+        throw ConfigException.badValue("proxy.hashKey", keyText, e.getMessage());
+      }
+    } else if (balance == Balance.HASH) {
+      throw ConfigException.badValue("proxy.hashKey", keyText,
+          "required when proxy.balance is hash (header:NAME, cookie:NAME or query:NAME)");
+    }
+    return new Proxy(r.port("proxy.port"), List.copyOf(backends), balance, hashKey,
+        r.duration("proxy.readTimeout", Duration.ofMillis(100)),
+        r.duration("proxy.connectTimeout", Duration.ofMillis(10)),
+        r.integer("proxy.maxFails", 0, 1000),
+        r.duration("proxy.failTimeout", Duration.ofMillis(1)),
+        r.duration("proxy.healthInterval", Duration.ofMillis(100)));
   }
 
   private static Set<Role> roles(ConfigReader r) {

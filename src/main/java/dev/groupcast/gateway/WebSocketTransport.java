@@ -5,6 +5,7 @@ import dev.groupcast.group.LocalHub;
 import dev.groupcast.group.OutFrame;
 import dev.groupcast.group.Outbound;
 import dev.groupcast.group.Session;
+import dev.groupcast.proxy.HeaderRules;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Handler;
@@ -36,7 +37,7 @@ final class WebSocketTransport implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext rc) {
     HttpServerRequest request = rc.request();
-    if (!isUpgrade(request)) {
+    if (!HeaderRules.isWebSocketUpgrade(request.headers())) {
       rc.response().putHeader(HttpHeaders.UPGRADE, "websocket");
       HttpErrors.send(rc.response(), 426, ErrorCode.BAD_REQUEST, "this endpoint takes WebSocket upgrades only");
       return;
@@ -47,20 +48,6 @@ final class WebSocketTransport implements Handler<RoutingContext> {
           log.debug("WebSocket handshake from {} refused: {}", request.remoteAddress(), e.getMessage());
           HttpErrors.send(rc.response(), 400, ErrorCode.BAD_REQUEST, "bad WebSocket handshake");
         });
-  }
-
-  static boolean isUpgrade(HttpServerRequest request) {
-    String upgrade = request.getHeader(HttpHeaders.UPGRADE);
-    String connection = request.getHeader(HttpHeaders.CONNECTION);
-    if (upgrade == null || connection == null || !"websocket".equalsIgnoreCase(upgrade.trim())) {
-      return false;
-    }
-    for (String token : connection.split(",")) {
-      if ("upgrade".equalsIgnoreCase(token.trim())) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private void attach(ServerWebSocket ws) {

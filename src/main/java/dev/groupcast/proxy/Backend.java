@@ -1,0 +1,73 @@
+package dev.groupcast.proxy;
+
+import dev.groupcast.config.HostPort;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One upstream node and what the proxy knows of its health. Passive health works like nginx's
+ * {@code max_fails}/{@code fail_timeout}: {@code maxFails} failures within {@code failTimeout} make
+ * the backend unavailable for {@code failTimeout}. The active check (cluster backends only) sets
+ * {@link #healthy}. Shared by every proxy event loop, hence the atomics.
+ */
+public final class Backend {
+
+  private final HostPort address;
+  private final String key;
+  /** Open tunnels and requests in flight: what {@code least-conn} compares. */
+  final AtomicInteger active = new AtomicInteger();
+  final AtomicInteger tunnels = new AtomicInteger();
+  private final ArrayDeque<Long> recentFailures = new ArrayDeque<>();
+  private volatile long unavailableUntil;
+  volatile boolean healthy = true;
+
+  Backend(HostPort address) {
+    this.address = address;
+    this.key = address.toString();
+  }
+
+  public HostPort address() {
+    return address;
+  }
+
+  public String key() {
+    return key;
+  }
+
+  public int active() {
+    return active.get();
+  }
+
+  public int tunnels() {
+    return tunnels.get();
+  }
+
+  public boolean healthy() {
+    return healthy;
+  }
+
+  boolean available(long now) {
+    return healthy && now >= unavailableUntil;
+  }
+
+  /** Counts a failed connection attempt; {@code maxFails} 0 turns passive health off. */
+  synchronized void failed(long now, int maxFails, long failTimeoutMs) {
+    if (maxFails <= 0) {
+      return;
+    }
+    recentFailures.addLast(now);
+    while (!recentFailures.isEmpty() && recentFailures.peekFirst() <= now - failTimeoutMs) {
+      recentFailures.pollFirst();
+    }
+    if (recentFailures.size() >= maxFails) {
+      unavailableUntil = now + failTimeoutMs;
+      recentFailures.clear();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return key;
+  }
+}

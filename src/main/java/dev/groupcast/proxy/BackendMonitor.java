@@ -1,0 +1,133 @@
+package dev.groupcast.proxy;
+
+import dev.groupcast.cluster.ClusterNodes;
+import dev.groupcast.config.GroupcastConfig;
+import dev.groupcast.config.HostPort;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Keeps the {@link BackendPool} current. With {@code proxy.backends = cluster} it follows the gateway
+ * nodes advertised in the cluster metadata (at once on a membership change, and every
+ * {@code proxy.healthInterval}) and checks each one's {@code /health/ready}: a node that fails it, or
+ * is shutting down (503), gets no new clients until it passes again. Static backends have passive
+ * health only.
+ */
+public final class BackendMonitor extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(BackendMonitor.class);
+
+  private final GroupcastConfig.Proxy config;
+  private final BackendPool pool;
+  private final ClusterNodes nodes;
+  private HttpClient client;
+  private boolean refreshing;
+  private boolean refreshAgain;
+
+  public BackendMonitor(GroupcastConfig.Proxy config, BackendPool pool, ClusterNodes nodes) {
+    this.config = config;
+    this.pool = pool;
+    this.nodes = nodes;
+  }
+
+  @Override
+  public Future<?> start() {
+    if (!config.fromCluster()) {
+      return Future.succeededFuture();
+    }
+    long checkTimeoutMs = Math.min(config.connectTimeout().toMillis(), config.healthInterval().toMillis());
+    client = vertx.createHttpClient(new HttpClientOptions()
+        .setConnectTimeout((int) checkTimeoutMs)
+        .setKeepAlive(true));
+    vertx.setPeriodic(config.healthInterval().toMillis(), id -> refresh());
+    return refreshNow();
+  }
+
+  /** Cluster membership changed: look again now rather than at the next interval. Any thread. */
+  public void membershipChanged() {
+    if (context != null && config.fromCluster()) {
+      context.runOnContext(v -> refresh());
+    }
+  }
+
+  private void refresh() {
+    if (refreshing) {
+      refreshAgain = true;
+      return;
+    }
+    refreshNow().onComplete(ar -> {
+      if (refreshAgain) {
+        refreshAgain = false;
+        refresh();
+      }
+    });
+  }
+
+  private Future<Void> refreshNow() {
+    refreshing = true;
+    return nodes.list()
+        .map(list -> {
+          pool.replace(gateways(list));
+          return null;
+        })
+        .compose(v -> checkAll())
+        .onFailure(e -> log.warn("backend discovery failed: {}", e.toString()))
+        .eventually(() -> {
+          refreshing = false;
+          return Future.succeededFuture();
+        })
+        .mapEmpty();
+  }
+
+  static List<HostPort> gateways(List<JsonObject> nodes) {
+    List<HostPort> out = new ArrayList<>();
+    for (JsonObject node : nodes) {
+      Object roles = node.getValue("roles");
+      String http = node.getString("http");
+      if (http != null && roles instanceof JsonArray r && r.contains("gateway")) {
+        try {
+          out.add(HostPort.parse(http));
+        } catch (IllegalArgumentException e) {
+          log.warn("node {} advertises a bad HTTP address {}", node.getString("node"), http);
+        }
+      }
+    }
+    return out;
+  }
+
+  private Future<Void> checkAll() {
+    List<Future<Void>> checks = new ArrayList<>();
+    for (Backend b : pool.backends()) {
+      checks.add(check(b));
+    }
+    return Future.join(checks).mapEmpty();
+  }
+
+  private Future<Void> check(Backend backend) {
+    RequestOptions ready = new RequestOptions().setMethod(HttpMethod.GET)
+        .setHost(backend.address().host()).setPort(backend.address().port()).setURI("/health/ready")
+        .setIdleTimeout(config.healthInterval().toMillis());
+    return client.request(ready)
+        .compose(req -> req.send())
+        .compose(resp -> resp.body().map(body -> resp.statusCode() == 200))
+        .recover(e -> Future.succeededFuture(false))
+        .map(ok -> {
+          if (backend.healthy != ok) {
+            log.info("backend {} is {}", backend, ok ? "ready again" : "not ready: no new clients");
+          }
+          backend.healthy = ok;
+          return null;
+        });
+  }
+}

@@ -1,0 +1,234 @@
+package dev.groupcast.proxy;
+
+import dev.groupcast.config.GroupcastConfig;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetSocket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The proxy role, one instance per event loop: forwards WebSocket upgrades as raw byte tunnels and
+ * every other request as a streamed HTTP exchange, to a backend chosen by the {@link BackendPool}.
+ *
+ * <p>A backend that refuses or times out on connect is retried on the next one while nothing has
+ * been sent to the client; none left gives 502. A backend that accepts but does not answer within
+ * {@code proxy.readTimeout} gives 504. After a 101 the proxy copies bytes both ways, reading one side
+ * only while the other can take them ({@code pipeTo}); a tunnel with no traffic either way for
+ * {@code proxy.readTimeout} is closed, and one side closing closes the other.
+ */
+public final class ProxyVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(ProxyVerticle.class);
+
+  private final GroupcastConfig.Proxy config;
+  private final BackendPool pool;
+  /** Idle keep-alive client connections are closed after this (nginx's keepalive_timeout is 75 s). */
+  static final long CLIENT_IDLE_MS = 75_000;
+  static final int REQUEST_POOL_PER_BACKEND = 256;
+  static final int MAX_TUNNELS_PER_BACKEND = 1_000_000;
+  static final long POOLED_IDLE_MS = 60_000;
+
+  private HttpClient client;
+  private HttpClient tunnelClient;
+
+  public ProxyVerticle(GroupcastConfig.Proxy config, BackendPool pool) {
+    this.config = config;
+    this.pool = pool;
+  }
+
+  @Override
+  public Future<?> start() {
+    long readTimeoutMs = config.readTimeout().toMillis();
+    HttpClientOptions toBackends = new HttpClientOptions()
+        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+        .setDecompressionSupported(false)
+        .setKeepAlive(true);
+    // requests: the read timeout is per request (504 when the answer does not come); pooled
+    // connections idle longer between requests
+    client = vertx.createHttpClient(new HttpClientOptions(toBackends)
+            .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(readTimeoutMs, POOLED_IDLE_MS))),
+        new PoolOptions().setHttp1MaxSize(REQUEST_POOL_PER_BACKEND));
+    // tunnels: an upgraded connection keeps its pool slot for the tunnel's life, so they get their own
+    // pool; the read timeout is the connection's, and since every byte of a tunnel passes the backend
+    // connection, a tunnel quiet both ways is closed
+    tunnelClient = vertx.createHttpClient(new HttpClientOptions(toBackends)
+            .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, readTimeoutMs)),
+        new PoolOptions().setHttp1MaxSize(MAX_TUNNELS_PER_BACKEND));
+    HttpServerOptions options = new HttpServerOptions()
+        .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(CLIENT_IDLE_MS, readTimeoutMs + CLIENT_IDLE_MS)))
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+        .setCompressionSupported(false)
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerFrameWebSocketCompressionSupported(false);
+    return vertx.createHttpServer(options)
+        .requestHandler(this::handle) // garbage, long lines, large headers: Vert.x answers 400/414/431 and closes
+        .listen(config.port());
+  }
+
+  private void handle(HttpServerRequest request) {
+    request.pause();
+    boolean upgrade = HeaderRules.isWebSocketUpgrade(request.headers());
+    attempt(request, upgrade, new HashSet<>());
+  }
+
+  private void attempt(HttpServerRequest request, boolean upgrade, Set<Backend> tried) {
+    Backend backend = pool.pick(request, tried);
+    if (backend == null) {
+      fail(request, 502, "bad_gateway",
+          tried.isEmpty() ? "no backend available" : "no backend accepted the connection");
+      return;
+    }
+    tried.add(backend);
+    RequestOptions options = new RequestOptions()
+        .setMethod(request.method())
+        .setHost(backend.address().host())
+        .setPort(backend.address().port())
+        .setURI(request.uri())
+        .setIdleTimeout(config.readTimeout().toMillis())
+        .setHeaders(HeaderRules.toBackend(request, upgrade));
+    backend.active.incrementAndGet();
+    (upgrade ? tunnelClient : client).request(options).onComplete(ar -> {
+      if (ar.failed()) {
+        backend.active.decrementAndGet();
+        pool.failed(backend);
+        log.debug("backend {} refused {}: {}", backend, request.uri(), ar.cause().toString());
+        if (!request.response().closed()) {
+          attempt(request, upgrade, tried);
+        }
+        return;
+      }
+      HttpClientRequest toBackend = ar.result();
+      if (request.authority() != null) {
+        toBackend.authority(request.authority()); // Host as the client sent it
+      }
+      if (upgrade) {
+        tunnel(request, toBackend, backend);
+      } else {
+        forward(request, toBackend, backend);
+      }
+    });
+  }
+
+  private void forward(HttpServerRequest request, HttpClientRequest toBackend, Backend backend) {
+    if (!request.headers().contains(HttpHeaders.CONTENT_LENGTH) && hasChunkedBody(request)) {
+      toBackend.setChunked(true);
+    }
+    toBackend.send(request).onComplete(ar -> {
+      if (ar.failed()) {
+        backend.active.decrementAndGet();
+        failFromBackend(request, ar.cause());
+        return;
+      }
+      relay(request, ar.result(), backend);
+    });
+  }
+
+  /** Sends the backend's answer (any status but 101) to the client, body streamed. */
+  private void relay(HttpServerRequest request, HttpClientResponse answer, Backend backend) {
+    HttpServerResponse response = request.response();
+    response.setStatusCode(answer.statusCode()).setStatusMessage(answer.statusMessage());
+    HeaderRules.fromBackend(answer.headers(), response.headers());
+    if (!response.headers().contains(HttpHeaders.CONTENT_LENGTH) && mayHaveBody(request, answer.statusCode())) {
+      response.setChunked(true);
+    }
+    answer.pipeTo(response).onComplete(done -> {
+      backend.active.decrementAndGet();
+      if (done.failed() && !response.ended()) {
+        response.reset();
+      }
+    });
+  }
+
+  private void tunnel(HttpServerRequest request, HttpClientRequest toBackend, Backend backend) {
+    toBackend.connect().onComplete(ar -> {
+      if (ar.failed()) {
+        backend.active.decrementAndGet();
+        failFromBackend(request, ar.cause());
+        return;
+      }
+      HttpClientResponse answer = ar.result();
+      if (answer.statusCode() != 101) {
+        relay(request, answer, backend);
+        return;
+      }
+      NetSocket toServer = answer.netSocket();
+      toServer.pause();
+      request.response().headers().setAll(answer.headers()); // the backend's 101, unchanged
+      request.toNetSocket().onComplete(sar -> {
+        if (sar.failed()) {
+          backend.active.decrementAndGet();
+          toServer.close();
+          return;
+        }
+        join(sar.result(), toServer, backend);
+      });
+    });
+  }
+
+  /** Copies bytes both ways with backpressure until either side closes. */
+  private static void join(NetSocket toClient, NetSocket toServer, Backend backend) {
+    backend.tunnels.incrementAndGet();
+    AtomicBoolean closed = new AtomicBoolean();
+    Runnable closeBoth = () -> {
+      if (closed.compareAndSet(false, true)) {
+        backend.tunnels.decrementAndGet();
+        backend.active.decrementAndGet();
+        toClient.close();
+        toServer.close();
+      }
+    };
+    toClient.closeHandler(v -> closeBoth.run());
+    toServer.closeHandler(v -> closeBoth.run());
+    toClient.pipeTo(toServer).onComplete(v -> closeBoth.run());
+    toServer.pipeTo(toClient).onComplete(v -> closeBoth.run());
+  }
+
+  private static boolean hasChunkedBody(HttpServerRequest request) {
+    String te = request.getHeader(HttpHeaders.TRANSFER_ENCODING);
+    return te != null && te.toLowerCase().contains("chunked");
+  }
+
+  private static boolean mayHaveBody(HttpServerRequest request, int status) {
+    return request.method() != HttpMethod.HEAD && status != 204 && status != 304 && status >= 200;
+  }
+
+  private void failFromBackend(HttpServerRequest request, Throwable cause) {
+    if (cause instanceof TimeoutException) {
+      fail(request, 504, "gateway_timeout", "the backend did not answer in time");
+    } else {
+      log.debug("backend exchange for {} failed: {}", request.uri(), cause.toString());
+      fail(request, 502, "bad_gateway", "the backend closed the connection");
+    }
+  }
+
+  private static void fail(HttpServerRequest request, int status, String code, String message) {
+    HttpServerResponse response = request.response();
+    if (response.headWritten() || response.closed()) {
+      response.reset();
+      return;
+    }
+    response.setStatusCode(status)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .end(new JsonObject().put("code", code).put("message", message).encode());
+  }
+}

@@ -1,0 +1,447 @@
+package dev.groupcast.proxy;
+
+import dev.groupcast.config.ConfigLoader;
+import dev.groupcast.config.GroupcastConfig;
+import dev.groupcast.support.Await;
+import dev.groupcast.support.RecordingBackend;
+import dev.groupcast.support.TestCluster;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClient;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The proxy in front of backends that report what reached them: one test per forwarding rule. */
+@ExtendWith(VertxExtension.class)
+class ProxyTest {
+
+  private static int proxy(Vertx vertx, Map<String, String> env, RecordingBackend... backends) {
+    return proxy(vertx, env, String.join(",", java.util.Arrays.stream(backends)
+        .map(b -> "127.0.0.1:" + b.port).toList()));
+  }
+
+  private static int proxy(Vertx vertx, Map<String, String> env, String backends) {
+    Map<String, String> all = new HashMap<>(env);
+    int port = TestCluster.freePort();
+    all.put("GROUPCAST_PROXY_PORT", String.valueOf(port));
+    all.put("GROUPCAST_PROXY_BACKENDS", backends);
+    GroupcastConfig config = ConfigLoader.load(null, all);
+    Await.result(vertx.deployVerticle(new ProxyVerticle(config.proxy(), new BackendPool(config.proxy()))));
+    return port;
+  }
+
+  /** Sends raw bytes and returns what the proxy answers until it closes (or the head, with stopAtHead). */
+  private static String raw(Vertx vertx, int port, String request, boolean stopAtHead) {
+    return raw(vertx, port, request, got -> stopAtHead && got.contains("\r\n\r\n"));
+  }
+
+  /** Sends raw bytes and returns what the proxy answers until {@code enough} says so or it closes. */
+  private static String raw(Vertx vertx, int port, String request, java.util.function.Predicate<String> enough) {
+    NetClient net = vertx.createNetClient();
+    Promise<String> answer = Promise.promise();
+    Buffer got = Buffer.buffer();
+    net.connect(port, "127.0.0.1").onSuccess(sock -> {
+      sock.handler(b -> {
+        got.appendBuffer(b);
+        if (enough.test(got.toString())) {
+          answer.tryComplete(got.toString());
+          sock.close();
+        }
+      });
+      sock.closeHandler(v -> answer.tryComplete(got.toString() + "<closed>"));
+      sock.write(request);
+    }).onFailure(answer::fail);
+    try {
+      return Await.result(answer.future());
+    } finally {
+      net.close();
+    }
+  }
+
+  private static String acceptFor(String key) throws Exception {
+    byte[] sha1 = MessageDigest.getInstance("SHA-1")
+        .digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.US_ASCII));
+    return Base64.getEncoder().encodeToString(sha1);
+  }
+
+  @Test
+  void upgradeHeadersFollowTheHopByHopAndForwardingRules(Vertx vertx) throws Exception {
+    try (RecordingBackend backend = RecordingBackend.start(vertx, "a")) {
+      int port = proxy(vertx, Map.of(), backend);
+      String key = "dGhlIHNhbXBsZSBub25jZQ==";
+      String head = raw(vertx, port, "GET /ws?room=7&x=%20y HTTP/1.1\r\n"
+          + "Host: judges.example:8443\r\n"
+          + "Upgrade: WebSocket\r\n"
+          + "Connection: keep-alive, Upgrade, X-Hop\r\n"
+          + "X-Hop: gone\r\n"
+          + "Keep-Alive: timeout=5\r\n"
+          + "Proxy-Connection: keep-alive\r\n"
+          + "TE: trailers\r\n"
+          + "Trailer: X-Checksum\r\n"
+          + "Sec-WebSocket-Key: " + key + "\r\n"
+          + "Sec-WebSocket-Version: 13\r\n"
+          + "Sec-WebSocket-Protocol: groupcast.v1\r\n"
+          + "Origin: https://judges.example\r\n"
+          + "Cookie: sid=abc\r\n"
+          + "X-Custom: kept\r\n"
+          + "X-Forwarded-For: 203.0.113.7, 198.51.100.2\r\n"
+          + "\r\n", true);
+      assertTrue(head.startsWith("HTTP/1.1 101"), head);
+      assertTrue(head.toLowerCase().contains("sec-websocket-accept: " + acceptFor(key).toLowerCase()), head);
+      assertTrue(head.toLowerCase().contains("sec-websocket-protocol: groupcast.v1"), head);
+
+      JsonObject seen = backend.lastRequest();
+      JsonObject h = seen.getJsonObject("headers");
+      assertEquals("/ws?room=7&x=%20y", seen.getString("uri"), "path and query unchanged");
+      assertEquals("judges.example:8443", h.getString("host"), "Host as the client sent it");
+      assertEquals("websocket", h.getString("upgrade"));
+      assertEquals("Upgrade", h.getString("connection"));
+      for (String hop : List.of("x-hop", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding")) {
+        assertNull(h.getValue(hop), hop + " is hop-by-hop");
+      }
+      assertEquals(key, h.getString("sec-websocket-key"));
+      assertEquals("13", h.getString("sec-websocket-version"));
+      assertEquals("groupcast.v1", h.getString("sec-websocket-protocol"));
+      assertEquals("https://judges.example", h.getString("origin"));
+      assertEquals("sid=abc", h.getString("cookie"));
+      assertEquals("kept", h.getString("x-custom"));
+      assertEquals("203.0.113.7, 198.51.100.2, 127.0.0.1", h.getString("x-forwarded-for"));
+      assertEquals("127.0.0.1", h.getString("x-real-ip"));
+      assertEquals("http", h.getString("x-forwarded-proto"));
+      assertEquals("judges.example:8443", h.getString("x-forwarded-host"));
+      assertEquals(String.valueOf(port), h.getString("x-forwarded-port"));
+    }
+  }
+
+  @Test
+  void aTunnelCarriesFramesBothWaysAndOneSideClosingClosesTheOther(Vertx vertx) {
+    try (RecordingBackend backend = RecordingBackend.start(vertx, "a")) {
+      int port = proxy(vertx, Map.of(), backend);
+      WebSocketClient client = vertx.createWebSocketClient();
+      List<String> got = new ArrayList<>();
+      Promise<Void> echoed = Promise.promise();
+      WebSocket ws = Await.result(client.connect(port, "127.0.0.1", "/ws").onSuccess(s -> s.textMessageHandler(t -> {
+        got.add(t);
+        if (got.size() == 3) {
+          echoed.complete();
+        }
+      })));
+      ws.writeTextMessage("one");
+      ws.writeTextMessage("x".repeat(200_000));
+      Await.result(echoed.future());
+      assertEquals("a", new JsonObject(got.get(0)).getString("backend"));
+      assertEquals(List.of("one", "x".repeat(200_000)), got.subList(1, 3));
+      Await.result(ws.close());
+      awaitTrue(vertx, () -> backend.closedSockets.get() == 1, "client close reaches the backend");
+
+      Promise<Short> closedByBackend = Promise.promise();
+      Await.result(client.connect(port, "127.0.0.1", "/ws?close")
+          .onSuccess(s -> s.closeHandler(v -> closedByBackend.tryComplete(s.closeStatusCode()))));
+      assertEquals((short) 1000, Await.result(closedByBackend.future()), "backend close reaches the client");
+      client.close();
+    }
+  }
+
+  @Test
+  void plainHttpIsStreamedWithTheSameHeaderRules(Vertx vertx) {
+    try (RecordingBackend backend = RecordingBackend.start(vertx, "a")) {
+      int port = proxy(vertx, Map.of(), backend);
+      WebClient http = WebClient.create(vertx);
+      Buffer big = Buffer.buffer(new byte[3 * 1024 * 1024]);
+      HttpResponse<Buffer> r = Await.result(http.post(port, "127.0.0.1", "/api/upload?x=1")
+          .putHeader("X-Forwarded-For", "203.0.113.7").putHeader("X-Custom", "kept").sendBuffer(big));
+      assertEquals(200, r.statusCode());
+      JsonObject report = r.bodyAsJsonObject();
+      assertEquals(big.length(), report.getInteger("bodyBytes"), "request body streamed whole");
+      assertEquals("/api/upload?x=1", report.getString("uri"));
+      assertEquals("203.0.113.7, 127.0.0.1", report.getJsonObject("headers").getString("x-forwarded-for"));
+      assertEquals("kept", report.getJsonObject("headers").getString("x-custom"));
+      assertEquals("a", r.getHeader("X-Backend"), "end-to-end response headers pass");
+      assertNull(r.getHeader("X-Private"), "a header the backend's Connection names stays on its hop");
+      assertNull(r.getHeader("Keep-Alive"));
+
+      HttpResponse<Buffer> denied = Await.result(http.get(port, "127.0.0.1", "/status/403").send());
+      assertEquals(403, denied.statusCode());
+      assertEquals("status 403 from a", denied.bodyAsString());
+    }
+  }
+
+  @Test
+  void aRefusedUpgradeReachesTheClientWithStatusHeadersAndBody(Vertx vertx) {
+    try (RecordingBackend backend = RecordingBackend.start(vertx, "a")) {
+      int port = proxy(vertx, Map.of(), backend);
+      String answer = raw(vertx, port, "GET /status/403 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+          + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+          got -> got.contains("from a"));
+      assertTrue(answer.startsWith("HTTP/1.1 403"), answer);
+      assertTrue(answer.toLowerCase().contains("x-backend: a"), answer);
+      assertTrue(answer.contains("status 403 from a"), answer);
+
+      String malformed = raw(vertx, port, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+          + "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n", got -> got.contains("\r\n\r\n"));
+      assertTrue(malformed.startsWith("HTTP/1.1 400"), "no Sec-WebSocket-Key: the backend's 400 " + malformed);
+    }
+  }
+
+  @Test
+  void roundRobinAlternatesAndLeastConnAvoidsTheBusyBackend(Vertx vertx) {
+    try (RecordingBackend a = RecordingBackend.start(vertx, "a"); RecordingBackend b = RecordingBackend.start(vertx, "b")) {
+      WebClient http = WebClient.create(vertx);
+      int rr = proxy(vertx, Map.of(), a, b);
+      List<String> order = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        order.add(Await.result(http.get(rr, "127.0.0.1", "/x").send()).getHeader("X-Backend"));
+      }
+      for (int i = 2; i < 6; i++) {
+        assertEquals(order.get(i - 2), order.get(i), "round-robin repeats every two: " + order);
+      }
+      assertNotEquals(order.get(0), order.get(1));
+
+      int lc = proxy(vertx, Map.of("GROUPCAST_PROXY_BALANCE", "least-conn"), a, b);
+      WebSocketClient client = vertx.createWebSocketClient();
+      List<String> tunnels = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        Promise<String> first = Promise.promise();
+        Await.result(client.connect(lc, "127.0.0.1", "/ws")
+            .onSuccess(s -> s.textMessageHandler(t -> first.tryComplete(new JsonObject(t).getString("backend")))));
+        tunnels.add(Await.result(first.future()));
+      }
+      assertEquals(2, tunnels.stream().filter("a"::equals).count(), "open tunnels spread evenly: " + tunnels);
+      for (int i = 0; i < 4; i++) {
+        assertNotNull(Await.result(http.get(lc, "127.0.0.1", "/x").send()).getHeader("X-Backend"));
+      }
+      client.close();
+    }
+  }
+
+  @Test
+  void ipHashAndKeyHashAreStable(Vertx vertx) {
+    try (RecordingBackend a = RecordingBackend.start(vertx, "a"); RecordingBackend b = RecordingBackend.start(vertx, "b");
+         RecordingBackend c = RecordingBackend.start(vertx, "c")) {
+      WebClient http = WebClient.create(vertx);
+      int ip = proxy(vertx, Map.of("GROUPCAST_PROXY_BALANCE", "ip-hash"), a, b, c);
+      Set<String> seen = new HashSet<>();
+      for (int i = 0; i < 8; i++) {
+        seen.add(Await.result(http.get(ip, "127.0.0.1", "/x").send()).getHeader("X-Backend"));
+      }
+      assertEquals(1, seen.size(), "one client address, one backend: " + seen);
+
+      int keyed = proxy(vertx, Map.of("GROUPCAST_PROXY_BALANCE", "hash", "GROUPCAST_PROXY_HASH_KEY", "header:X-Judge"),
+          a, b, c);
+      Map<String, String> placement = new HashMap<>();
+      for (int round = 0; round < 3; round++) {
+        for (int judge = 0; judge < 30; judge++) {
+          String backend = Await.result(http.get(keyed, "127.0.0.1", "/x").putHeader("X-Judge", "judge-" + judge).send())
+              .getHeader("X-Backend");
+          String before = placement.put("judge-" + judge, backend);
+          if (before != null) {
+            assertEquals(before, backend, "a key always reaches the same backend");
+          }
+        }
+      }
+      assertEquals(3, new HashSet<>(placement.values()).size(), "keys spread over every backend: " + placement);
+
+      int byQuery = proxy(vertx, Map.of("GROUPCAST_PROXY_BALANCE", "hash", "GROUPCAST_PROXY_HASH_KEY", "query:room"),
+          a, b, c);
+      String first = Await.result(http.get(byQuery, "127.0.0.1", "/x?room=r1").send()).getHeader("X-Backend");
+      for (int i = 0; i < 5; i++) {
+        assertEquals(first, Await.result(http.get(byQuery, "127.0.0.1", "/x?room=r1").send()).getHeader("X-Backend"));
+      }
+      int byCookie = proxy(vertx, Map.of("GROUPCAST_PROXY_BALANCE", "hash", "GROUPCAST_PROXY_HASH_KEY", "cookie:uid"),
+          a, b, c);
+      String viaCookie = Await.result(http.get(byCookie, "127.0.0.1", "/x").putHeader("Cookie", "uid=u7").send())
+          .getHeader("X-Backend");
+      for (int i = 0; i < 5; i++) {
+        assertEquals(viaCookie, Await.result(http.get(byCookie, "127.0.0.1", "/x").putHeader("Cookie", "uid=u7").send())
+            .getHeader("X-Backend"));
+      }
+    }
+  }
+
+  @Test
+  void sockJsSessionRequestsStickToOneBackendWhateverThePolicy(Vertx vertx) {
+    try (RecordingBackend a = RecordingBackend.start(vertx, "a"); RecordingBackend b = RecordingBackend.start(vertx, "b")) {
+      WebClient http = WebClient.create(vertx);
+      int port = proxy(vertx, Map.of(), a, b);
+      Set<String> owners = new HashSet<>();
+      for (int session = 0; session < 12; session++) {
+        Set<String> seen = new HashSet<>();
+        for (String transport : List.of("xhr", "xhr_send", "xhr", "xhr_send", "xhr_streaming", "eventsource")) {
+          seen.add(Await.result(http.post(port, "127.0.0.1", "/sockjs/123/s" + session + "/" + transport).send())
+              .getHeader("X-Backend"));
+        }
+        assertEquals(1, seen.size(), "session s" + session + " went to " + seen);
+        owners.addAll(seen);
+      }
+      assertEquals(Set.of("a", "b"), owners, "sessions still spread over the backends");
+    }
+  }
+
+  @Test
+  void aRefusingBackendIsSkippedAndNoneLeftGives502(Vertx vertx) {
+    try (RecordingBackend live = RecordingBackend.start(vertx, "live")) {
+      WebClient http = WebClient.create(vertx);
+      int dead = TestCluster.freePort();
+      int port = proxy(vertx, Map.of(), "127.0.0.1:" + dead + ",127.0.0.1:" + live.port);
+      for (int i = 0; i < 6; i++) {
+        assertEquals("live", Await.result(http.get(port, "127.0.0.1", "/x").send()).getHeader("X-Backend"));
+      }
+      WebSocket ws = Await.result(vertx.createWebSocketClient().connect(port, "127.0.0.1", "/ws"));
+      assertFalse(ws.isClosed());
+
+      int none = proxy(vertx, Map.of(), "127.0.0.1:" + dead + ",127.0.0.1:" + TestCluster.freePort());
+      HttpResponse<Buffer> r = Await.result(http.get(none, "127.0.0.1", "/x").send());
+      assertEquals(502, r.statusCode());
+      assertEquals("bad_gateway", r.bodyAsJsonObject().getString("code"));
+    }
+  }
+
+  @Test
+  void aBackendThatNeverAnswersGives504AndAnIdleTunnelIsClosed(Vertx vertx) {
+    try (RecordingBackend backend = RecordingBackend.start(vertx, "a")) {
+      int port = proxy(vertx, Map.of("GROUPCAST_PROXY_READ_TIMEOUT", "400ms"), backend);
+      long start = System.currentTimeMillis();
+      HttpResponse<Buffer> r = Await.result(WebClient.create(vertx).get(port, "127.0.0.1", "/silent").send());
+      assertEquals(504, r.statusCode());
+      assertEquals("gateway_timeout", r.bodyAsJsonObject().getString("code"));
+      assertTrue(System.currentTimeMillis() - start < 5000);
+
+      Promise<Void> closed = Promise.promise();
+      WebSocket ws = Await.result(vertx.createWebSocketClient().connect(port, "127.0.0.1", "/ws"));
+      ws.closeHandler(v -> closed.tryComplete());
+      long opened = System.currentTimeMillis();
+      Await.result(closed.future());
+      assertTrue(System.currentTimeMillis() - opened >= 300, "closed by the read timeout, not at once");
+      awaitTrue(vertx, () -> backend.closedSockets.get() == 1, "the backend side is closed too");
+    }
+  }
+
+  @Test
+  void aThousandConcurrentTunnels(Vertx vertx) {
+    int count = 1000;
+    try (RecordingBackend backend = RecordingBackend.start(vertx, "a")) {
+      int port = proxy(vertx, Map.of(), backend);
+      WebSocketClient client = vertx.createWebSocketClient(new io.vertx.core.http.WebSocketClientOptions()
+          .setMaxConnections(count));
+      List<Future<String>> echoes = new ArrayList<>();
+      List<WebSocket> sockets = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        String text = "tunnel-" + i;
+        Promise<String> echo = Promise.promise();
+        echoes.add(echo.future());
+        WebSocket ws = Await.result(client.connect(new WebSocketConnectOptions().setPort(port).setHost("127.0.0.1")
+            .setURI("/ws")).onSuccess(s -> s.textMessageHandler(t -> {
+              if (t.equals(text)) {
+                echo.tryComplete(t);
+              }
+            })));
+        sockets.add(ws);
+      }
+      for (int i = 0; i < count; i++) {
+        sockets.get(i).writeTextMessage("tunnel-" + i);
+      }
+      Await.result(Future.all(echoes), 60);
+      assertEquals(count, backend.openSockets.get());
+      client.close();
+    }
+  }
+
+  @Test
+  void badInputGets400Or431AndTheProxyKeepsServing(Vertx vertx) {
+    try (RecordingBackend backend = RecordingBackend.start(vertx, "a")) {
+      int port = proxy(vertx, Map.of(), backend);
+      String garbage = raw(vertx, port, "\u0001\u0002 NONSENSE \r\n\r\n", false);
+      assertTrue(garbage.contains(" 400 ") && garbage.endsWith("<closed>"), garbage);
+      String huge = raw(vertx, port, "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(20_000) + "\r\n\r\n", false);
+      assertTrue(huge.contains(" 431 "), huge);
+      assertEquals(200, Await.result(WebClient.create(vertx).get(port, "127.0.0.1", "/x").send()).statusCode());
+    }
+  }
+
+  @Test
+  void consistentHashingMovesFewKeysWhenABackendIsAdded() {
+    List<Backend> three = new ArrayList<>();
+    for (int i = 1; i <= 3; i++) {
+      three.add(new Backend(new dev.groupcast.config.HostPort("10.0.0." + i, 8080)));
+    }
+    List<Backend> four = new ArrayList<>(three);
+    four.add(new Backend(new dev.groupcast.config.HostPort("10.0.0.4", 8080)));
+    HashRing before = new HashRing(three);
+    HashRing after = new HashRing(four);
+    int keys = 20_000;
+    int moved = 0;
+    Map<Backend, Integer> load = new HashMap<>();
+    for (int k = 0; k < keys; k++) {
+      Backend x = before.pick("key-" + k, b -> true);
+      Backend y = after.pick("key-" + k, b -> true);
+      load.merge(y, 1, Integer::sum);
+      if (x != y) {
+        moved++;
+        assertEquals("10.0.0.4:8080", y.key(), "keys only move to the new backend");
+      }
+    }
+    double share = moved / (double) keys;
+    assertTrue(share > 0.15 && share < 0.35, "about a quarter of the keys move: " + share);
+    load.values().forEach(n -> assertTrue(n > keys / 4 * 0.7 && n < keys / 4 * 1.3, "balanced: " + load));
+    Backend skipped = after.pick("key-1", b -> !b.key().equals(after.pick("key-1", x -> true).key()));
+    assertNotEquals(after.pick("key-1", b -> true), skipped, "an unusable owner is skipped");
+  }
+
+  @Test
+  void upgradeDetectionAcceptsTokenLists() {
+    io.vertx.core.MultiMap h = io.vertx.core.MultiMap.caseInsensitiveMultiMap();
+    h.set("Upgrade", "websocket").set("Connection", "keep-alive, Upgrade");
+    assertTrue(HeaderRules.isWebSocketUpgrade(h), "Firefox");
+    h.set("Connection", "UPGRADE");
+    assertTrue(HeaderRules.isWebSocketUpgrade(h));
+    h.set("Connection", "keep-alive");
+    assertFalse(HeaderRules.isWebSocketUpgrade(h));
+    h.set("Connection", "upgrade").set("Upgrade", "h2c");
+    assertFalse(HeaderRules.isWebSocketUpgrade(h));
+    assertNull(SockJsPaths.sessionKey("/api/groups/x/messages"));
+    assertEquals("/sockjs/abc", SockJsPaths.sessionKey("/sockjs/123/abc/xhr_send"));
+    assertEquals("/app/eventbus/abc", SockJsPaths.sessionKey("/app/eventbus/1/abc/websocket"));
+    assertNull(SockJsPaths.sessionKey("/sockjs/info"));
+  }
+
+  private static void awaitTrue(Vertx vertx, java.util.function.BooleanSupplier condition, String what) {
+    Promise<Void> done = Promise.promise();
+    long deadline = System.currentTimeMillis() + 10_000;
+    vertx.setPeriodic(20, id -> {
+      if (condition.getAsBoolean()) {
+        vertx.cancelTimer(id);
+        done.tryComplete();
+      } else if (System.currentTimeMillis() > deadline) {
+        vertx.cancelTimer(id);
+        done.tryFail(what);
+      }
+    });
+    Await.result(done.future());
+  }
+}
