@@ -18,9 +18,13 @@ public final class JarCluster implements AutoCloseable {
 
   /** Starts nodes named {@code <prefix>-a}, {@code <prefix>-b}, ... and waits for {@code /health/ready} on all. */
   public static JarCluster start(Vertx vertx, String prefix, int count, Map<String, String> extraEnv) {
+    return start(vertx, prefix, TestCluster.nodeEnvs(prefix, count, extraEnv));
+  }
+
+  /** Starts one process per environment (from {@link TestCluster#nodeEnvs}), named {@code <prefix>-a, -b...}. */
+  public static JarCluster start(Vertx vertx, String prefix, List<Map<String, String>> envs) {
     List<JarProcess> nodes = new ArrayList<>();
-    List<Map<String, String>> envs = TestCluster.nodeEnvs(prefix, count, extraEnv);
-    for (int i = 0; i < count; i++) {
+    for (int i = 0; i < envs.size(); i++) {
       Map<String, String> env = envs.get(i);
       String id = prefix + "-" + (char) ('a' + i);
       env.put("GROUPCAST_NODE_ID", id);
@@ -43,6 +47,10 @@ public final class JarCluster implements AutoCloseable {
 
   public String url(int index) {
     return "http://127.0.0.1:" + nodes.get(index).httpPort;
+  }
+
+  public int size() {
+    return nodes.size();
   }
 
   @Override

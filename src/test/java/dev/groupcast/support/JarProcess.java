@@ -20,6 +20,7 @@ public final class JarProcess implements AutoCloseable {
   private final String name;
   private final Process process;
   private final Path log;
+  /** The port clients use: the HTTP port, or the proxy port of a proxy-only process. */
   public final int httpPort;
 
   private JarProcess(String name, Process process, Path log, int httpPort) {
@@ -48,7 +49,10 @@ public final class JarProcess implements AutoCloseable {
       ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
       pb.environment().keySet().removeIf(k -> k.startsWith("GROUPCAST_"));
       pb.environment().putAll(env);
-      int port = Integer.parseInt(env.getOrDefault("GROUPCAST_HTTP_PORT", "8080"));
+      // a proxy-only process has no gateway of its own: it is ready when it forwards to one
+      boolean proxyOnly = "proxy".equals(env.get("GROUPCAST_ROLES"));
+      int port = Integer.parseInt(proxyOnly ? env.getOrDefault("GROUPCAST_PROXY_PORT", "8000")
+          : env.getOrDefault("GROUPCAST_HTTP_PORT", "8080"));
       return new JarProcess(name, pb.start(), log, port);
     } catch (IOException e) {
       throw new IllegalStateException(e);

@@ -25,9 +25,14 @@ public final class TestCluster implements AutoCloseable {
 
   /** Starts {@code count} nodes together and waits until all are ready. */
   public static TestCluster start(int count, Map<String, String> extraEnv) {
+    return start(nodeEnvs("node", count, extraEnv));
+  }
+
+  /** Starts one node per environment together and waits until all are ready. */
+  public static TestCluster start(List<Map<String, String>> envs) {
     TestCluster cluster = new TestCluster();
     List<Future<GroupcastNode>> starting = new ArrayList<>();
-    for (Map<String, String> env : nodeEnvs("node", count, extraEnv)) {
+    for (Map<String, String> env : envs) {
       starting.add(GroupcastNode.start(ConfigLoader.load(null, env)));
     }
     try {
@@ -39,6 +44,13 @@ public final class TestCluster implements AutoCloseable {
       throw e;
     }
     return cluster;
+  }
+
+  /** Starts one more node (its environment from the same {@link #nodeEnvs} call) and waits for it. */
+  public GroupcastNode add(Map<String, String> env) {
+    GroupcastNode node = Await.result(GroupcastNode.start(ConfigLoader.load(null, env)), 60);
+    nodes.add(node);
+    return node;
   }
 
   /**
@@ -57,6 +69,7 @@ public final class TestCluster implements AutoCloseable {
       env.putIfAbsent("GROUPCAST_NODE_ID", prefix + (i + 1));
       env.put("GROUPCAST_HTTP_HOST", "127.0.0.1");
       env.put("GROUPCAST_HTTP_PORT", String.valueOf(freePort()));
+      env.put("GROUPCAST_PROXY_PORT", String.valueOf(freePort()));
       env.put("GROUPCAST_CLUSTER_PORT", String.valueOf(clusterPorts.get(i)));
       env.put("GROUPCAST_CLUSTER_MEMBERS", members);
       env.putIfAbsent("GROUPCAST_CLUSTER_NAME", prefix + "-" + ProcessHandle.current().pid() + "-" + clusterPorts.get(0));
@@ -71,6 +84,10 @@ public final class TestCluster implements AutoCloseable {
 
   public int httpPort(int index) {
     return nodes.get(index).config().http().port();
+  }
+
+  public int proxyPort(int index) {
+    return nodes.get(index).config().proxy().port();
   }
 
   public int size() {
@@ -90,7 +107,7 @@ public final class TestCluster implements AutoCloseable {
   public void close() {
     List<Future<Void>> closing = new ArrayList<>();
     for (GroupcastNode n : nodes) {
-      closing.add(n.close());
+      closing.add(n.close().recover(e -> Future.succeededFuture()));
     }
     Future.join(closing).toCompletionStage().toCompletableFuture().completeOnTimeout(null, 30,
         java.util.concurrent.TimeUnit.SECONDS).join();

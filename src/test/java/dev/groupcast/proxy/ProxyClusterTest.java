@@ -1,0 +1,103 @@
+package dev.groupcast.proxy;
+
+import dev.groupcast.support.Await;
+import dev.groupcast.support.TestCluster;
+import dev.groupcast.support.WsClient;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every node runs {@code gateway,proxy}; the proxies find the gateways in the cluster and follow them
+ * as they join, turn not-ready and leave.
+ */
+@ExtendWith(VertxExtension.class)
+class ProxyClusterTest {
+
+  private TestCluster cluster;
+
+  @AfterEach
+  void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void proxiesFollowTheClusterGatewaysLive(Vertx vertx) {
+    List<Map<String, String>> envs = TestCluster.nodeEnvs("node", 3, Map.of("GROUPCAST_ROLES", "gateway,proxy"));
+    cluster = TestCluster.start(envs.subList(0, 2));
+    WebClient http = WebClient.create(vertx);
+    int proxy = cluster.proxyPort(0);
+
+    // nodes started together publish their metadata as they come up: found within healthInterval
+    awaitReached(vertx, http, proxy, seen -> seen.equals(Set.of("node1", "node2")));
+
+    // any node accepts a client and forwards it; clients on different nodes share a group
+    try (WsClient viaNode1 = WsClient.connect(vertx, cluster.proxyPort(0));
+         WsClient viaNode2 = WsClient.connect(vertx, cluster.proxyPort(1))) {
+      viaNode1.join("through-proxy");
+      viaNode2.join("through-proxy");
+      viaNode2.publish("through-proxy", "hello");
+      assertEquals("hello", viaNode1.nextMessage("through-proxy").getString("body"));
+    }
+
+    cluster.add(envs.get(2));
+    long joined = System.currentTimeMillis();
+    awaitReached(vertx, http, proxy, seen -> seen.contains("node3"));
+    assertTrue(System.currentTimeMillis() - joined < 5000, "a new node gets clients within seconds");
+
+    cluster.node(2).state().markStopping(); // a node shutting down answers 503 on /health/ready
+    long stopping = System.currentTimeMillis();
+    awaitReached(vertx, http, proxy, seen -> !seen.contains("node3"));
+    assertTrue(System.currentTimeMillis() - stopping < 2500, "a node shutting down gets no new clients within 2 s");
+
+    Await.result(cluster.node(1).close());
+    long left = System.currentTimeMillis();
+    awaitReached(vertx, http, proxy, seen -> seen.equals(Set.of("node1")));
+    assertTrue(System.currentTimeMillis() - left < 2500, "a node that left gets no new clients within 2 s");
+  }
+
+  private static void awaitReached(Vertx vertx, WebClient http, int proxyPort, Predicate<Set<String>> condition) {
+    Promise<Void> done = Promise.promise();
+    long deadline = System.currentTimeMillis() + 15_000;
+    List<Set<String>> history = new ArrayList<>();
+    vertx.setPeriodic(100, id -> {
+      if (done.future().isComplete()) {
+        return;
+      }
+      Set<String> seen = new HashSet<>();
+      List<io.vertx.core.Future<?>> calls = new ArrayList<>();
+      for (int i = 0; i < 9; i++) {
+        calls.add(http.get(proxyPort, "127.0.0.1", "/health/ready").send()
+            .onSuccess(r -> seen.add(r.bodyAsJsonObject().getString("node"))));
+      }
+      io.vertx.core.Future.join(calls).onComplete(ar -> {
+        history.add(seen);
+        if (condition.test(seen)) {
+          vertx.cancelTimer(id);
+          done.tryComplete();
+        } else if (System.currentTimeMillis() > deadline) {
+          vertx.cancelTimer(id);
+          done.tryFail("condition never held; nodes reached: " + history);
+        }
+      });
+    });
+    Await.result(done.future(), 20);
+  }
+}
