@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Echo through groupcast's proxy role vs through Debian's nginx (the seeds' configuration), same Node.js
+# ws echo backend, alternating in one run. Prints each round and the median ratios.
+#   src/bench/proxy-vs-nginx.sh [rounds=5] [seconds=10] [connections=50] [inflight=8] [bytes=64]
+# Needs: target/groupcast.jar (mvn -B package -DskipTests), node + npm, nginx (apt-get install nginx).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROUNDS=${1:-5} SECONDS_PER_ROUND=${2:-10} CONNS=${3:-50} INFLIGHT=${4:-8} BYTES=${5:-64}
+BACKEND_PORT=9301 NGINX_PORT=9302 PROXY_PORT=9303
+WORK=target/bench; mkdir -p "$WORK/nginx/logs"
+[ -f target/groupcast.jar ] || { echo "build first: mvn -B package -DskipTests"; exit 2; }
+cp src/bench/package.json src/bench/package-lock.json src/bench/*.mjs "$WORK/"
+(cd "$WORK" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+node "$WORK/echo-server.mjs" $BACKEND_PORT > "$WORK/echo.log" 2>&1 & pids+=($!)
+sed "s/BACKEND_PORT/$BACKEND_PORT/; s/NGINX_PORT/$NGINX_PORT/" src/bench/nginx-echo.conf > "$WORK/nginx/nginx.conf"
+user=""; [ "$(id -u)" -eq 0 ] && user="user root;"
+nginx -p "$WORK/nginx" -c "$PWD/$WORK/nginx/nginx.conf" -g "daemon off; pid $PWD/$WORK/nginx/nginx.pid; error_log $PWD/$WORK/nginx/logs/error.log; $user" & pids+=($!)
+GROUPCAST_ROLES=proxy GROUPCAST_PROXY_PORT=$PROXY_PORT GROUPCAST_PROXY_BACKENDS=127.0.0.1:$BACKEND_PORT \
+  GROUPCAST_CLUSTER_PORT=9304 GROUPCAST_NODE_ID=bench-proxy \
+  java -jar target/groupcast.jar > "$WORK/proxy.log" 2>&1 & pids+=($!)
+for port in $BACKEND_PORT $NGINX_PORT $PROXY_PORT; do
+  for _ in $(seq 200); do (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+done
+
+load() { node "$WORK/echo-load.mjs" "ws://127.0.0.1:$1/" "$CONNS" "$INFLIGHT" "$BYTES" "$2"; }
+echo "warm-up (not counted)"; load $PROXY_PORT 5 >/dev/null; load $NGINX_PORT 5 >/dev/null
+: > "$WORK/rounds.jsonl"
+for r in $(seq "$ROUNDS"); do
+  for who in proxy nginx; do
+    port=$PROXY_PORT; [ $who = nginx ] && port=$NGINX_PORT
+    line=$(load $port "$SECONDS_PER_ROUND")
+    echo "{\"round\":$r,\"who\":\"$who\",\"result\":$line}" >> "$WORK/rounds.jsonl"
+    echo "round $r $who: $line"
+  done
+done
+node -e '
+const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
+const med = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const rounds = [...new Set(rows.map(r => r.round))];
+const pair = (r, k) => rows.filter(x => x.round === r).reduce((o, x) => (o[x.who] = x.result[k], o), {});
+const tput = rounds.map(r => { const p = pair(r, "msgsPerSec"); return p.proxy / p.nginx; });
+const p99 = rounds.map(r => { const p = pair(r, "p99"); return p.proxy / p.nginx; });
+const m = (who, k) => med(rows.filter(x => x.who === who).map(x => x.result[k]));
+console.log(`median messages/s: proxy ${m("proxy","msgsPerSec")}, nginx ${m("nginx","msgsPerSec")}; median ratio proxy/nginx ${med(tput).toFixed(3)}`);
+console.log(`median p99 ms:     proxy ${m("proxy","p99")}, nginx ${m("nginx","p99")}; median ratio proxy/nginx ${med(p99).toFixed(3)}`);
+' "$WORK/rounds.jsonl"
