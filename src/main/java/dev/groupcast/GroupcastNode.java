@@ -11,31 +11,40 @@ import dev.groupcast.gateway.GatewayVerticle;
 import dev.groupcast.gateway.NodeState;
 import dev.groupcast.group.GroupHub;
 import dev.groupcast.group.HistoryStore;
+import dev.groupcast.group.LocalHub;
 import dev.groupcast.proxy.BackendMonitor;
 import dev.groupcast.proxy.BackendPool;
 import dev.groupcast.proxy.ProxyVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
 /** One running groupcast process: the clustered Vert.x instance and the verticles its roles call for. */
 public final class GroupcastNode {
 
   private static final Logger log = LoggerFactory.getLogger(GroupcastNode.class);
+  /** WebSocket close code 1012: the server restarts, reconnect (elsewhere). */
+  public static final int SERVICE_RESTART = 1012;
 
   private final GroupcastConfig config;
   private final Vertx vertx;
   private final GroupHub hub;
   private final NodeState state;
+  private final List<LocalHub> localHubs;
 
-  private GroupcastNode(GroupcastConfig config, Vertx vertx, GroupHub hub, NodeState state) {
+  private GroupcastNode(GroupcastConfig config, Vertx vertx, GroupHub hub, NodeState state, List<LocalHub> localHubs) {
     this.config = config;
     this.vertx = vertx;
     this.hub = hub;
     this.state = state;
+    this.localHubs = localHubs;
   }
 
   /** Joins the cluster and deploys the node's roles; the future fails if any step does. */
@@ -56,6 +65,7 @@ public final class GroupcastNode {
     HistoryStore history = new HistoryStore(vertx, hazelcast, config.history());
     GroupHub hub = new GroupHub(history);
     NodeState state = new NodeState(config.node().id());
+    List<LocalHub> localHubs = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(hub)
         .compose(id -> {
           if (!config.has(Role.GATEWAY)) {
@@ -63,7 +73,7 @@ public final class GroupcastNode {
             return Future.succeededFuture();
           }
           int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
-          return vertx.deployVerticle(() -> new GatewayVerticle(config, hub, state, nodes),
+          return vertx.deployVerticle(() -> new GatewayVerticle(config, hub, state, nodes, localHubs),
               new DeploymentOptions().setInstances(instances));
         })
         .compose(id -> config.has(Role.PROXY) ? deployProxy(config, vertx, nodes) : Future.succeededFuture(null))
@@ -88,7 +98,7 @@ public final class GroupcastNode {
           log.info("node {} ready (roles {}, cluster of {}){}", config.node().id(), roleKeys(config),
               hazelcast.getCluster().getMembers().size(), config.has(Role.GATEWAY)
                   ? ": http://" + config.http().host() + ":" + config.http().port() : "");
-          return new GroupcastNode(config, vertx, hub, state);
+          return new GroupcastNode(config, vertx, hub, state, localHubs);
         });
   }
 
@@ -128,9 +138,19 @@ public final class GroupcastNode {
     return state;
   }
 
-  /** Stops taking clients, then leaves the cluster. */
+  /**
+   * The graceful drain: turns not-ready (new clients are refused with 503, proxies stop sending
+   * them), waits {@code shutdown.drainDelay} for load balancers to notice, asks every client to
+   * reconnect elsewhere (close 1012 "service restart"), finishes the publishes already accepted, then
+   * leaves the cluster. The caller bounds it with {@code shutdown.timeout}.
+   */
   public Future<Void> close() {
     state.markStopping();
-    return vertx.close();
+    Promise<Void> noticed = Promise.promise();
+    vertx.setTimer(Math.max(1, config.shutdown().drainDelay().toMillis()), id -> noticed.complete());
+    return noticed.future()
+        .compose(v -> Future.join(localHubs.stream().map(h -> h.closeAll(SERVICE_RESTART, "service restart")).toList()))
+        .compose(v -> hub.whenIdle())
+        .transform(ar -> vertx.close());
   }
 }

@@ -23,7 +23,6 @@ public final class Main {
 
   static final int EXIT_FAILURE = 1;
   static final int EXIT_USAGE = 2;
-  private static final long SHUTDOWN_WAIT_SECONDS = 20;
 
   private static final String USAGE = """
       usage: java -jar groupcast.jar [run] [-c FILE | --conf FILE]
@@ -112,7 +111,7 @@ public final class Main {
       log.info("stopping node {}", config.node().id());
       int code = 0;
       try {
-        node.close().await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
+        node.close().await(config.shutdown().timeout().toMillis(), TimeUnit.MILLISECONDS);
       } catch (Exception e) {
         log.warn("shutdown did not finish cleanly: {}", e.toString());
         code = EXIT_FAILURE;

@@ -46,9 +46,17 @@ public final class ClusterSetup {
     JoinConfig join = network.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
-    // no members listed: a cluster of one, which needs no join round at all
-    join.getTcpIpConfig().setEnabled(!cluster.members().isEmpty())
-        .setMembers(cluster.members().stream().map(HostPort::toString).toList());
+    if (cluster.discovery() == GroupcastConfig.Discovery.KUBERNETES) {
+      // members are the addresses behind the headless Service (publishNotReadyAddresses: true)
+      join.getTcpIpConfig().setEnabled(false);
+      join.getKubernetesConfig().setEnabled(true)
+          .setProperty("service-dns", cluster.service())
+          .setProperty("service-port", String.valueOf(cluster.port()));
+    } else {
+      // no members listed: a cluster of one, which needs no join round at all
+      join.getTcpIpConfig().setEnabled(!cluster.members().isEmpty())
+          .setMembers(cluster.members().stream().map(HostPort::toString).toList());
+    }
 
     hz.addRingBufferConfig(HistoryStore.ringbufferConfig(config.history()));
     return hz;

@@ -15,7 +15,7 @@ import java.util.Set;
  * nested record is one section of {@code conf/groupcast.json}.
  */
 public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster cluster, History history,
-                              Limits limits, Proxy proxy) {
+                              Limits limits, Proxy proxy, Shutdown shutdown) {
 
   /** {@code node.id}: the name this process gives itself in frames, logs and metadata. */
   public record Node(String id) {
@@ -29,7 +29,24 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
    * {@code cluster.*}: Hazelcast membership and the event bus. {@code host} is bound and advertised;
    * an empty {@code members} list makes a cluster of one.
    */
-  public record Cluster(String name, String host, int port, List<HostPort> members) {
+  public record Cluster(String name, String host, int port, List<HostPort> members, Discovery discovery,
+                        String service) {
+  }
+
+  /** {@code cluster.discovery}: how members find each other. */
+  public enum Discovery {
+    /** TCP-IP join with {@code cluster.members}. */
+    TCP,
+    /** Hazelcast's Kubernetes discovery through the DNS of the headless Service {@code cluster.service}. */
+    KUBERNETES
+  }
+
+  /**
+   * {@code shutdown.*}: a stopping node turns not-ready, waits {@code drainDelay} for proxies and
+   * load balancers to notice, tells its clients to reconnect elsewhere, finishes in-flight publishes
+   * and leaves the cluster, all within {@code timeout}.
+   */
+  public record Shutdown(Duration timeout, Duration drainDelay) {
   }
 
   /** {@code history.*}: how many messages a group keeps for resume, and for how long. */
@@ -76,12 +93,39 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
         new Node(nodeId),
         roles(r),
         new Http(r.nonEmpty("http.host"), r.port("http.port")),
-        new Cluster(r.nonEmpty("cluster.name"), r.nonEmpty("cluster.host"), r.port("cluster.port"),
-            members(r)),
+        cluster(r),
         new History(r.integer("history.size", 1, MAX_GROUP_HISTORY),
             r.duration("history.ttl", Duration.ofSeconds(1))),
         new Limits(r.integer("limits.maxMessageBytes", 256, 16 * 1024 * 1024)),
-        proxy(r));
+        proxy(r),
+        shutdown(r));
+  }
+
+  private static Cluster cluster(ConfigReader r) {
+    Discovery discovery;
+    String name = r.string("cluster.discovery");
+    switch (name) {
+      case "tcp" -> discovery = Discovery.TCP;
+      case "kubernetes" -> discovery = Discovery.KUBERNETES;
+      default -> throw ConfigException.badValue("cluster.discovery", name, "must be tcp or kubernetes");
+    }
+    String service = r.string("cluster.service");
+    if (discovery == Discovery.KUBERNETES && service.isEmpty()) {
+      throw ConfigException.badValue("cluster.service", service,
+          "required with cluster.discovery kubernetes (the headless Service's DNS name)");
+    }
+    return new Cluster(r.nonEmpty("cluster.name"), r.nonEmpty("cluster.host"), r.port("cluster.port"),
+        members(r), discovery, service);
+  }
+
+  private static Shutdown shutdown(ConfigReader r) {
+    Duration timeout = r.duration("shutdown.timeout", Duration.ofSeconds(1));
+    Duration drainDelay = r.duration("shutdown.drainDelay", Duration.ZERO);
+    if (drainDelay.compareTo(timeout) >= 0) {
+      throw ConfigException.badValue("shutdown.drainDelay", r.raw("shutdown.drainDelay"),
+          "must be shorter than shutdown.timeout");
+    }
+    return new Shutdown(timeout, drainDelay);
   }
 
   private static Proxy proxy(ConfigReader r) {

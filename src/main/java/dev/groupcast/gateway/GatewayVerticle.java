@@ -2,6 +2,7 @@ package dev.groupcast.gateway;
 
 import dev.groupcast.cluster.ClusterNodes;
 import dev.groupcast.config.GroupcastConfig;
+import dev.groupcast.group.ErrorCode;
 import dev.groupcast.group.GroupNames;
 import dev.groupcast.group.GroupHub;
 import dev.groupcast.group.LocalHub;
@@ -19,6 +20,7 @@ import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.bridge.PermittedOptions;
 
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
@@ -34,12 +36,16 @@ public final class GatewayVerticle extends VerticleBase {
   private final GroupHub hub;
   private final NodeState state;
   private final ClusterNodes nodes;
+  private final List<LocalHub> hubs;
 
-  public GatewayVerticle(GroupcastConfig config, GroupHub hub, NodeState state, ClusterNodes nodes) {
+  /** {@code hubs} collects each instance's {@link LocalHub}, so the node can drain their sessions. */
+  public GatewayVerticle(GroupcastConfig config, GroupHub hub, NodeState state, ClusterNodes nodes,
+                         List<LocalHub> hubs) {
     this.config = config;
     this.hub = hub;
     this.state = state;
     this.nodes = nodes;
+    this.hubs = hubs;
   }
 
   @Override
@@ -50,7 +56,11 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/health/live").handler(rc -> json(rc, 200, new JsonObject().put("status", "up")));
     router.get("/health/ready").handler(this::ready);
     Session.Settings settings = new Session.Settings(config.node().id(), maxBytes);
-    router.get("/ws").handler(new WebSocketTransport(local, settings));
+    hubs.add(local);
+    router.get("/ws").handler(this::refuseWhenStopping).handler(new WebSocketTransport(local, settings));
+    // SockJS clients start every session with /info: a draining node takes no new ones
+    router.get("/sockjs/info").handler(this::refuseWhenStopping);
+    router.get("/eventbus/info").handler(this::refuseWhenStopping);
     // SockJS xhr transports read their POSTed frames from the body; a batch may hold several frames
     BodyHandler sockJsBodies = BodyHandler.create(false).setBodyLimit(4 * maxBytes);
     for (String prefix : new String[] {"/sockjs/*", "/eventbus/*"}) {
@@ -83,6 +93,15 @@ public final class GatewayVerticle extends VerticleBase {
     return new SockJSBridgeOptions()
         .addInboundPermitted(new PermittedOptions().setAddressRegex(groups))
         .addOutboundPermitted(new PermittedOptions().setAddressRegex(groups));
+  }
+
+  private void refuseWhenStopping(RoutingContext rc) {
+    if (state.stopping()) {
+      rc.response().putHeader(NodeState.DRAINING_HEADER, "1").putHeader(HttpHeaders.RETRY_AFTER, "1");
+      HttpErrors.send(rc.response(), 503, ErrorCode.INTERNAL, "this node is shutting down: connect to another one");
+    } else {
+      rc.next();
+    }
   }
 
   private void ready(RoutingContext rc) {

@@ -33,4 +33,14 @@ public final class NodeState {
   public void markStopping() {
     phase = Phase.STOPPING;
   }
+
+  public boolean stopping() {
+    return phase == Phase.STOPPING;
+  }
+
+  /**
+   * On the 503 a draining node answers to a new client: proxies (ours included) may retry the request
+   * on another node, since nothing of it was served.
+   */
+  public static final String DRAINING_HEADER = "X-Groupcast-Draining";
 }

@@ -228,6 +228,21 @@ public final class GroupHub extends VerticleBase {
         "a group message body must be a JSON value, not " + body.getClass().getSimpleName());
   }
 
+  /** Completes once every accepted publish is in history and fanned out (checked on the hub's loop). */
+  public Future<Void> whenIdle() {
+    Promise<Void> idle = callerPromise();
+    onHub(() -> awaitIdle(idle));
+    return idle.future();
+  }
+
+  private void awaitIdle(Promise<Void> idle) {
+    if (publishing.isEmpty()) {
+      idle.complete();
+    } else {
+      vertx.setTimer(10, id -> awaitIdle(idle));
+    }
+  }
+
   // ---------------------------------------------------------------- delivery path
 
   /**

@@ -2,8 +2,10 @@ package dev.groupcast.group;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.internal.ContextInternal;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -19,6 +21,7 @@ public final class LocalHub {
   private final ContextInternal context;
   private final GroupHub hub;
   private final Map<String, LocalGroup> groups = new HashMap<>();
+  private final Set<Session> sessions = new LinkedHashSet<>();
 
   public LocalHub(Context context, GroupHub hub) {
     this.context = (ContextInternal) context;
@@ -31,6 +34,26 @@ public final class LocalHub {
 
   public GroupHub hub() {
     return hub;
+  }
+
+  void opened(Session session) {
+    sessions.add(session);
+  }
+
+  void closed(Session session) {
+    sessions.remove(session);
+  }
+
+  /** Asks every session of this event loop to reconnect elsewhere (close 1012); completes when asked. */
+  public Future<Void> closeAll(int code, String reason) {
+    Promise<Void> done = context.promise();
+    context.runOnContext(v -> {
+      for (Session s : new ArrayList<>(sessions)) {
+        s.close(code, reason);
+      }
+      done.complete();
+    });
+    return done.future();
   }
 
   /**

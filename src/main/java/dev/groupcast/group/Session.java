@@ -43,7 +43,14 @@ public final class Session {
 
   /** Greets the client; call once the transport is open. */
   public void open() {
+    hub.opened(this);
     send(Frames.welcome(id, settings.nodeId()));
+  }
+
+  /** Closes the connection, e.g. with 1012 "service restart" when the node drains. */
+  void close(int code, String reason) {
+    out.close(code, reason);
+    onClose();
   }
 
   public void onText(String text) {
@@ -77,6 +84,7 @@ public final class Session {
       return;
     }
     closed = true;
+    hub.closed(this);
     for (Member m : new ArrayList<>(groups.values())) {
       hub.leave(m);
     }

@@ -1,6 +1,7 @@
 package dev.groupcast.proxy;
 
 import dev.groupcast.config.GroupcastConfig;
+import dev.groupcast.gateway.NodeState;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClient;
@@ -38,6 +39,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class ProxyVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(ProxyVerticle.class);
+  static final String DRAINING_HEADER = NodeState.DRAINING_HEADER;
 
   private final GroupcastConfig.Proxy config;
   private final BackendPool pool;
@@ -122,14 +124,14 @@ public final class ProxyVerticle extends VerticleBase {
         toBackend.authority(request.authority()); // Host as the client sent it
       }
       if (upgrade) {
-        tunnel(request, toBackend, backend);
+        tunnel(request, toBackend, backend, tried);
       } else {
-        forward(request, toBackend, backend);
+        forward(request, toBackend, backend, tried);
       }
     });
   }
 
-  private void forward(HttpServerRequest request, HttpClientRequest toBackend, Backend backend) {
+  private void forward(HttpServerRequest request, HttpClientRequest toBackend, Backend backend, Set<Backend> tried) {
     if (!request.headers().contains(HttpHeaders.CONTENT_LENGTH) && hasChunkedBody(request)) {
       toBackend.setChunked(true);
     }
@@ -139,7 +141,30 @@ public final class ProxyVerticle extends VerticleBase {
         failFromBackend(request, ar.cause());
         return;
       }
-      relay(request, ar.result(), backend);
+      HttpClientResponse answer = ar.result();
+      if (draining(request, answer)) {
+        retryElsewhere(request, answer, backend, false, tried);
+        return;
+      }
+      relay(request, answer, backend);
+    });
+  }
+
+  /**
+   * A draining node refuses new clients with a marked 503. For a request without a body nothing has
+   * been served, so another node can take it; the node gets no new clients until its next check.
+   */
+  private static boolean draining(HttpServerRequest request, HttpClientResponse answer) {
+    return answer.statusCode() == 503 && answer.getHeader(DRAINING_HEADER) != null
+        && (request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD);
+  }
+
+  private void retryElsewhere(HttpServerRequest request, HttpClientResponse answer, Backend backend, boolean upgrade,
+                              Set<Backend> tried) {
+    backend.healthy = false;
+    answer.body().onComplete(v -> {
+      backend.active.decrementAndGet();
+      attempt(request, upgrade, tried);
     });
   }
 
@@ -159,7 +184,7 @@ public final class ProxyVerticle extends VerticleBase {
     });
   }
 
-  private void tunnel(HttpServerRequest request, HttpClientRequest toBackend, Backend backend) {
+  private void tunnel(HttpServerRequest request, HttpClientRequest toBackend, Backend backend, Set<Backend> tried) {
     toBackend.connect().onComplete(ar -> {
       if (ar.failed()) {
         backend.active.decrementAndGet();
@@ -167,6 +192,10 @@ public final class ProxyVerticle extends VerticleBase {
         return;
       }
       HttpClientResponse answer = ar.result();
+      if (draining(request, answer)) {
+        retryElsewhere(request, answer, backend, true, tried);
+        return;
+      }
       if (answer.statusCode() != 101) {
         relay(request, answer, backend);
         return;

@@ -45,6 +45,14 @@ public final class JarCluster implements AutoCloseable {
     return nodes.get(index);
   }
 
+  /** Starts node {@code index} again (after it stopped or was killed) and waits until it is ready. */
+  public JarProcess restart(Vertx vertx, int index) {
+    JarProcess again = nodes.get(index).restart();
+    nodes.set(index, again);
+    Await.result(again.ready(vertx, 60_000), 70);
+    return again;
+  }
+
   public String url(int index) {
     return "http://127.0.0.1:" + nodes.get(index).httpPort;
   }

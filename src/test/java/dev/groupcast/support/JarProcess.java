@@ -18,13 +18,15 @@ import java.util.concurrent.TimeUnit;
 public final class JarProcess implements AutoCloseable {
 
   private final String name;
+  private final Map<String, String> env;
   private final Process process;
   private final Path log;
   /** The port clients use: the HTTP port, or the proxy port of a proxy-only process. */
   public final int httpPort;
 
-  private JarProcess(String name, Process process, Path log, int httpPort) {
+  private JarProcess(String name, Map<String, String> env, Process process, Path log, int httpPort) {
     this.name = name;
+    this.env = Map.copyOf(env);
     this.process = process;
     this.log = log;
     this.httpPort = httpPort;
@@ -46,14 +48,15 @@ public final class JarProcess implements AutoCloseable {
       Path log = logDir.resolve(name + ".log");
       List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-jar", jar().toString()));
       command.addAll(List.of(args));
-      ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+      ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
       pb.environment().keySet().removeIf(k -> k.startsWith("GROUPCAST_"));
       pb.environment().putAll(env);
       // a proxy-only process has no gateway of its own: it is ready when it forwards to one
       boolean proxyOnly = "proxy".equals(env.get("GROUPCAST_ROLES"));
       int port = Integer.parseInt(proxyOnly ? env.getOrDefault("GROUPCAST_PROXY_PORT", "8000")
           : env.getOrDefault("GROUPCAST_HTTP_PORT", "8080"));
-      return new JarProcess(name, pb.start(), log, port);
+      return new JarProcess(name, env, pb.start(), log, port);
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
@@ -104,6 +107,15 @@ public final class JarProcess implements AutoCloseable {
         vertx.setTimer(100, id -> poll(vertx, http, ready, deadline));
       }
     });
+  }
+
+  /** The same node started again: same name, environment and ports. */
+  public JarProcess restart() {
+    return start(name, env);
+  }
+
+  public String name() {
+    return name;
   }
 
   public void kill() throws InterruptedException {
