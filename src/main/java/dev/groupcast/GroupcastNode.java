@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
 
 /** One running groupcast process: the clustered Vert.x instance and the verticles its roles call for. */
 public final class GroupcastNode {
@@ -38,6 +39,7 @@ public final class GroupcastNode {
   private final GroupHub hub;
   private final NodeState state;
   private final List<LocalHub> localHubs;
+  private Future<Void> closing;
 
   private GroupcastNode(GroupcastConfig config, Vertx vertx, GroupHub hub, NodeState state, List<LocalHub> localHubs) {
     this.config = config;
@@ -144,10 +146,21 @@ public final class GroupcastNode {
    * reconnect elsewhere (close 1012 "service restart"), finishes the publishes already accepted, then
    * leaves the cluster. The caller bounds it with {@code shutdown.timeout}.
    */
-  public Future<Void> close() {
+  public synchronized Future<Void> close() {
+    if (closing == null) {
+      closing = drain();
+    }
+    return closing;
+  }
+
+  private Future<Void> drain() {
     state.markStopping();
     Promise<Void> noticed = Promise.promise();
-    vertx.setTimer(Math.max(1, config.shutdown().drainDelay().toMillis()), id -> noticed.complete());
+    try {
+      vertx.setTimer(Math.max(1, config.shutdown().drainDelay().toMillis()), id -> noticed.complete());
+    } catch (RejectedExecutionException e) {
+      return vertx.close(); // Vert.x is already closing: nothing left to drain
+    }
     return noticed.future()
         .compose(v -> Future.join(localHubs.stream().map(h -> h.closeAll(SERVICE_RESTART, "service restart")).toList()))
         .compose(v -> hub.whenIdle())

@@ -77,11 +77,35 @@ class ConfigLoaderTest {
       "GROUPCAST_CLUSTER_MEMBERS     | host-only  | cluster.members = \"host-only\": not host:port",
       "GROUPCAST_CLUSTER_MEMBERS     | h:70000    | cluster.members = \"h:70000\": port out of range 1-65535",
       "GROUPCAST_LIMITS_MAX_MESSAGE_BYTES | 1k    | limits.maxMessageBytes = \"1k\": must be a whole number",
+      "GROUPCAST_PROXY_BALANCE       | random     | proxy.balance = \"random\": unknown policy (known: round-robin, least-conn, ip-hash, hash)",
+      "GROUPCAST_PROXY_HASH_KEY      | body:x     | proxy.hashKey = \"body:x\": must be header:NAME, cookie:NAME or query:NAME",
+      "GROUPCAST_PROXY_BACKENDS      | nope       | proxy.backends = \"nope\": not host:port (or cluster)",
+      "GROUPCAST_PROXY_READ_TIMEOUT  | 5 min      | proxy.readTimeout = \"5 min\": not a duration (write e.g. 250ms, 3s, 5m, 1h)",
+      "GROUPCAST_PROXY_PORT          | 65536      | proxy.port = \"65536\": out of range 1-65535",
+      "GROUPCAST_CLUSTER_DISCOVERY   | dns        | cluster.discovery = \"dns\": must be tcp or kubernetes",
+      "GROUPCAST_SHUTDOWN_DRAIN_DELAY | 30s       | shutdown.drainDelay = \"30s\": must be shorter than shutdown.timeout",
   })
   void badValuesNameTheKeyAndTheValue(String env, String value, String message) {
     ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of(env, value)));
     assertEquals(message, e.getMessage());
     assertFalse(e.getMessage().contains("\n"));
+  }
+
+  @Test
+  void keysThatNeedEachOther() {
+    assertEquals("proxy.hashKey = \"\": required when proxy.balance is hash (header:NAME, cookie:NAME or query:NAME)",
+        assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of("GROUPCAST_PROXY_BALANCE", "hash")))
+            .getMessage());
+    assertEquals("cluster.service = \"\": required with cluster.discovery kubernetes (the headless Service's DNS name)",
+        assertThrows(ConfigException.class,
+            () -> ConfigLoader.load(null, Map.of("GROUPCAST_CLUSTER_DISCOVERY", "kubernetes"))).getMessage());
+    GroupcastConfig proxy = ConfigLoader.load(null, Map.of("GROUPCAST_PROXY_BALANCE", "hash",
+        "GROUPCAST_PROXY_HASH_KEY", "cookie:sid", "GROUPCAST_PROXY_BACKENDS", "10.0.0.1:8080,10.0.0.2:8080"));
+    assertEquals(Balance.HASH, proxy.proxy().balance());
+    assertEquals(new HashKey(HashKey.Source.COOKIE, "sid"), proxy.proxy().hashKey());
+    assertEquals(2, proxy.proxy().backends().size());
+    assertTrue(ConfigLoader.load(null, Map.of()).proxy().fromCluster());
+    assertEquals(Duration.ofMinutes(5), ConfigLoader.load(null, Map.of()).proxy().readTimeout());
   }
 
   @Test
