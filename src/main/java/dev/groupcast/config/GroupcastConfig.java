@@ -15,14 +15,17 @@ import java.util.Set;
  * nested record is one section of {@code conf/groupcast.json}.
  */
 public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster cluster, History history,
-                              Limits limits, Proxy proxy, Shutdown shutdown) {
+                              Limits limits, WebSocket ws, Proxy proxy, Shutdown shutdown) {
 
   /** {@code node.id}: the name this process gives itself in frames, logs and metadata. */
   public record Node(String id) {
   }
 
-  /** {@code http.*}: where clients connect ({@code /ws}, {@code /api}, {@code /health}). */
-  public record Http(String host, int port) {
+  /**
+   * {@code http.*}: where clients connect. {@code allowedOrigins} empty means any origin; otherwise a
+   * browser handshake (WebSocket, SockJS, bridge) from an origin not listed is refused with 403.
+   */
+  public record Http(String host, int port, List<String> allowedOrigins) {
   }
 
   /**
@@ -53,8 +56,17 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
   public record History(int size, Duration ttl) {
   }
 
-  /** {@code limits.*}: bounds on what one client may send. */
-  public record Limits(int maxMessageBytes) {
+  /**
+   * {@code limits.*}: bounds on what one connection may do. {@code publishRate} publishes a second on
+   * average, {@code publishBurst} at once (a token bucket; rate 0 turns it off); {@code sendQueueBytes}
+   * bounds what may wait to be written to a slow client before it is disconnected.
+   */
+  public record Limits(int maxMessageBytes, int publishRate, int publishBurst, int groupsPerConnection,
+                       int sendQueueBytes) {
+  }
+
+  /** {@code ws.*}: keepalive; a connection whose pong is later than {@code pongTimeout} is closed. */
+  public record WebSocket(Duration pingInterval, Duration pongTimeout) {
   }
 
   /**
@@ -92,11 +104,17 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
     return new GroupcastConfig(
         new Node(nodeId),
         roles(r),
-        new Http(r.nonEmpty("http.host"), r.port("http.port")),
+        new Http(r.nonEmpty("http.host"), r.port("http.port"), r.list("http.allowedOrigins")),
         cluster(r),
         new History(r.integer("history.size", 1, MAX_GROUP_HISTORY),
             r.duration("history.ttl", Duration.ofSeconds(1))),
-        new Limits(r.integer("limits.maxMessageBytes", 256, 16 * 1024 * 1024)),
+        new Limits(r.integer("limits.maxMessageBytes", 256, 16 * 1024 * 1024),
+            r.integer("limits.publishRate", 0, 1_000_000),
+            r.integer("limits.publishBurst", 1, 1_000_000),
+            r.integer("limits.groupsPerConnection", 1, 100_000),
+            r.integer("limits.sendQueueBytes", 1024, 1 << 30)),
+        new WebSocket(r.duration("ws.pingInterval", Duration.ofMillis(100)),
+            r.duration("ws.pongTimeout", Duration.ofMillis(100))),
         proxy(r),
         shutdown(r));
   }

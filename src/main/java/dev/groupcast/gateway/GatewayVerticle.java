@@ -55,9 +55,17 @@ public final class GatewayVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     router.get("/health/live").handler(rc -> json(rc, 200, new JsonObject().put("status", "up")));
     router.get("/health/ready").handler(this::ready);
-    Session.Settings settings = new Session.Settings(config.node().id(), maxBytes);
+    GroupcastConfig.Limits limits = config.limits();
+    Session.Settings settings = new Session.Settings(config.node().id(), maxBytes, limits.publishRate(),
+        limits.publishBurst(), limits.groupsPerConnection());
     hubs.add(local);
-    router.get("/ws").handler(this::refuseWhenStopping).handler(new WebSocketTransport(local, settings));
+    Keepalive keepalive = new Keepalive(vertx, config.ws().pingInterval(), config.ws().pongTimeout());
+    OriginCheck origins = new OriginCheck(config.http().allowedOrigins());
+    for (String browserFacing : new String[] {"/ws", "/sockjs/*", "/eventbus/*"}) {
+      router.route(browserFacing).handler(origins);
+    }
+    router.get("/ws").handler(this::refuseWhenStopping)
+        .handler(new WebSocketTransport(local, settings, limits.sendQueueBytes(), keepalive));
     // SockJS clients start every session with /info: a draining node takes no new ones
     router.get("/sockjs/info").handler(this::refuseWhenStopping);
     router.get("/eventbus/info").handler(this::refuseWhenStopping);
@@ -66,7 +74,7 @@ public final class GatewayVerticle extends VerticleBase {
     for (String prefix : new String[] {"/sockjs/*", "/eventbus/*"}) {
       router.route(prefix).handler(sockJsBodies).handler(SockJSTransport::announceCloseAfterPoll);
     }
-    router.route("/sockjs/*").subRouter(SockJSTransport.router(vertx, local, settings));
+    router.route("/sockjs/*").subRouter(SockJSTransport.router(vertx, local, settings, limits.sendQueueBytes()));
     router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, SockJSTransport.options())
         .bridge(bridgeOptions(), new BridgeHook()));
     ApiRoutes.mount(router, hub, nodes, maxBytes);

@@ -43,8 +43,9 @@ final class SockJSTransport {
     return new SockJSHandlerOptions().setLibraryURL(SOCKJS_LIBRARY).setRegisterWriteHandler(false);
   }
 
-  static Router router(Vertx vertx, LocalHub hub, Session.Settings settings) {
+  static Router router(Vertx vertx, LocalHub hub, Session.Settings settings, int sendQueueBytes) {
     return SockJSHandler.create(vertx, options()).socketHandler(sock -> {
+      sock.setWriteQueueMaxSize(sendQueueBytes);
       Session session = new Session(new SockJSOutbound(sock), hub, settings);
       sock.handler(buffer -> session.onText(buffer.toString()));
       sock.endHandler(v -> session.onClose());
@@ -57,6 +58,10 @@ final class SockJSTransport {
 
     @Override
     public void send(OutFrame frame) {
+      if (sock.writeQueueFull()) {
+        sock.close(WebSocketTransport.CLOSE_TRY_AGAIN_LATER, "slow consumer");
+        return;
+      }
       sock.write(frame.text());
     }
 

@@ -26,12 +26,19 @@ final class WebSocketTransport implements Handler<RoutingContext> {
 
   private static final short CLOSE_TOO_BIG = 1009;
 
+  /** The client cannot keep up: close rather than let its backlog grow. */
+  static final short CLOSE_TRY_AGAIN_LATER = 1013;
+
   private final LocalHub hub;
   private final Session.Settings settings;
+  private final int sendQueueBytes;
+  private final Keepalive keepalive;
 
-  WebSocketTransport(LocalHub hub, Session.Settings settings) {
+  WebSocketTransport(LocalHub hub, Session.Settings settings, int sendQueueBytes, Keepalive keepalive) {
     this.hub = hub;
     this.settings = settings;
+    this.sendQueueBytes = sendQueueBytes;
+    this.keepalive = keepalive;
   }
 
   @Override
@@ -51,10 +58,15 @@ final class WebSocketTransport implements Handler<RoutingContext> {
   }
 
   private void attach(ServerWebSocket ws) {
+    ws.setWriteQueueMaxSize(sendQueueBytes);
     Session session = new Session(new WebSocketOutbound(ws), hub, settings);
+    keepalive.watch(ws);
     ws.textMessageHandler(session::onText);
     ws.binaryMessageHandler(b -> session.onBinary());
-    ws.closeHandler(v -> session.onClose());
+    ws.closeHandler(v -> {
+      keepalive.forget(ws);
+      session.onClose();
+    });
     ws.exceptionHandler(e -> {
       if (e instanceof CorruptedWebSocketFrameException || e instanceof IllegalStateException) {
         // a frame or message over the hard size limit: say so with the standard close code
@@ -70,6 +82,11 @@ final class WebSocketTransport implements Handler<RoutingContext> {
 
     @Override
     public void send(OutFrame frame) {
+      if (ws.writeQueueFull()) {
+        // limits.sendQueueBytes already wait for this client: it resumes elsewhere with since
+        ws.close(CLOSE_TRY_AGAIN_LATER, "slow consumer");
+        return;
+      }
       ByteBuf bytes = ((BufferInternal) frame.utf8()).getByteBuf();
       ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, bytes, true));
     }

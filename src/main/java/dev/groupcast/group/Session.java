@@ -19,8 +19,9 @@ public final class Session {
   private static final char[] ID_ALPHABET =
       "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".toCharArray();
 
-  /** What every session of a node shares. */
-  public record Settings(String nodeId, int maxMessageBytes) {
+  /** What every session of a node shares: see {@code limits.*}. */
+  public record Settings(String nodeId, int maxMessageBytes, int publishRate, int publishBurst,
+                         int groupsPerConnection) {
   }
 
   private final String id;
@@ -29,12 +30,14 @@ public final class Session {
   private final Settings settings;
   private final Map<String, Member> groups = new HashMap<>();
   private boolean closed;
+  private final PublishBudget budget;
 
   public Session(Outbound out, LocalHub hub, Settings settings) {
     this.id = newId();
     this.out = out;
     this.hub = hub;
     this.settings = settings;
+    this.budget = new PublishBudget(settings.publishRate(), settings.publishBurst());
   }
 
   public String id() {
@@ -115,6 +118,10 @@ public final class Session {
       throw new ProtocolException(ErrorCode.BAD_REQUEST, "a join of group " + req.group() + " is in progress",
           req.id());
     }
+    if (current == null && groups.size() >= settings.groupsPerConnection()) {
+      throw new ProtocolException(ErrorCode.FORBIDDEN,
+          "at most " + settings.groupsPerConnection() + " groups per connection (limits.groupsPerConnection)", req.id());
+    }
     if (current != null) {
       hub.leave(current);
     }
@@ -147,6 +154,10 @@ public final class Session {
   }
 
   private void publish(Frames.Publish req) {
+    if (!budget.take(System.nanoTime())) {
+      throw new ProtocolException(ErrorCode.RATE_LIMITED, "more than " + settings.publishRate()
+          + " publishes a second (limits.publishRate, limits.publishBurst)", req.id());
+    }
     hub.hub().publish(req.group(), id, req.body()).onComplete(ar -> {
       if (ar.failed()) {
         sendFailure(req.id(), ar.cause());

@@ -71,6 +71,7 @@ public final class TestCluster implements AutoCloseable {
       env.put("GROUPCAST_HTTP_PORT", String.valueOf(freePort()));
       env.put("GROUPCAST_PROXY_PORT", String.valueOf(freePort()));
       env.putIfAbsent("GROUPCAST_SHUTDOWN_DRAIN_DELAY", "100ms"); // tests close nodes often
+      env.putIfAbsent("GROUPCAST_LIMITS_PUBLISH_RATE", "0"); // order and load tests publish in bursts
       env.put("GROUPCAST_CLUSTER_PORT", String.valueOf(clusterPorts.get(i)));
       env.put("GROUPCAST_CLUSTER_MEMBERS", members);
       env.putIfAbsent("GROUPCAST_CLUSTER_NAME", prefix + "-" + ProcessHandle.current().pid() + "-" + clusterPorts.get(0));

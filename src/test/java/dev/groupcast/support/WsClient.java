@@ -40,6 +40,15 @@ public final class WsClient extends FrameClient {
     return ws.writeTextMessage(text);
   }
 
+  /** Stops reading: the client plays one that cannot keep up (no frames read, no pongs). */
+  public void pause() {
+    ws.pause();
+  }
+
+  public void resume() {
+    ws.resume();
+  }
+
   public boolean isClosed() {
     return ws.isClosed();
   }

@@ -1,0 +1,65 @@
+package dev.groupcast.gateway;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * WebSocket keepalive for one event loop: pings every connection each {@code ws.pingInterval} and
+ * closes one whose pong is later than {@code ws.pongTimeout} (a dead peer, a half-open connection, a
+ * client that stopped reading). One timer for all the loop's connections.
+ */
+final class Keepalive {
+
+  /** No pong in time: the peer is gone or not reading. */
+  static final short CLOSE_PONG_TIMEOUT = 1011;
+  private static final Buffer PING = Buffer.buffer("gc");
+
+  private final long pingIntervalNanos;
+  private final long pongTimeoutNanos;
+  private final Map<ServerWebSocket, long[]> sockets = new HashMap<>(); // {lastPingAt, unansweredSince}
+
+  Keepalive(Vertx vertx, Duration pingInterval, Duration pongTimeout) {
+    this.pingIntervalNanos = pingInterval.toNanos();
+    this.pongTimeoutNanos = pongTimeout.toNanos();
+    long tick = Math.max(50, Math.min(pingInterval.toMillis(), pongTimeout.toMillis()) / 2);
+    vertx.setPeriodic(tick, id -> tick());
+  }
+
+  void watch(ServerWebSocket ws) {
+    long[] state = {System.nanoTime(), 0};
+    sockets.put(ws, state);
+    ws.pongHandler(b -> state[1] = 0);
+  }
+
+  void forget(ServerWebSocket ws) {
+    sockets.remove(ws);
+  }
+
+  private void tick() {
+    long now = System.nanoTime();
+    sockets.entrySet().removeIf(e -> {
+      ServerWebSocket ws = e.getKey();
+      long[] state = e.getValue();
+      if (ws.isClosed()) {
+        return true;
+      }
+      if (state[1] != 0 && now - state[1] >= pongTimeoutNanos) {
+        ws.close(CLOSE_PONG_TIMEOUT, "pong timeout");
+        return true;
+      }
+      if (now - state[0] >= pingIntervalNanos) {
+        state[0] = now;
+        if (state[1] == 0) {
+          state[1] = now;
+        }
+        ws.writePing(PING);
+      }
+      return false;
+    });
+  }
+}

@@ -1,0 +1,34 @@
+package dev.groupcast.group;
+
+/**
+ * A token bucket: {@code burst} publishes at once, refilled at {@code rate} a second. A rate of 0 means
+ * no limit. Confined to its session's event loop.
+ */
+final class PublishBudget {
+
+  private final double ratePerNano;
+  private final double burst;
+  private double tokens;
+  private long refilledAt;
+
+  PublishBudget(int ratePerSecond, int burst) {
+    this.ratePerNano = ratePerSecond / 1e9;
+    this.burst = burst;
+    this.tokens = burst;
+    this.refilledAt = System.nanoTime();
+  }
+
+  /** Takes one token if there is one. */
+  boolean take(long nowNanos) {
+    if (ratePerNano == 0) {
+      return true;
+    }
+    tokens = Math.min(burst, tokens + (nowNanos - refilledAt) * ratePerNano);
+    refilledAt = nowNanos;
+    if (tokens < 1) {
+      return false;
+    }
+    tokens -= 1;
+    return true;
+  }
+}

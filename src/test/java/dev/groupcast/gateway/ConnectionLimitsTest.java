@@ -1,0 +1,171 @@
+package dev.groupcast.gateway;
+
+import dev.groupcast.support.Await;
+import dev.groupcast.support.TestCluster;
+import dev.groupcast.support.WsClient;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.UpgradeRejectedException;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Per-connection limits, slow consumers, keepalive and allowed origins, on one node set tight. */
+@ExtendWith(VertxExtension.class)
+class ConnectionLimitsTest {
+
+  static TestCluster cluster;
+  static int port;
+
+  @BeforeAll
+  static void start() {
+    cluster = TestCluster.start(1, Map.of(
+        "GROUPCAST_LIMITS_PUBLISH_RATE", "5",
+        "GROUPCAST_LIMITS_PUBLISH_BURST", "3",
+        "GROUPCAST_LIMITS_GROUPS_PER_CONNECTION", "3",
+        "GROUPCAST_LIMITS_SEND_QUEUE_BYTES", "65536",
+        "GROUPCAST_WS_PING_INTERVAL", "200ms",
+        "GROUPCAST_WS_PONG_TIMEOUT", "400ms",
+        "GROUPCAST_HTTP_ALLOWED_ORIGINS", "https://judges.example"));
+    port = cluster.httpPort(0);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void publishingFasterThanTheBucketIsRateLimitedAndRecovers(Vertx vertx) {
+    try (WsClient c = WsClient.connect(vertx, port)) {
+      List<Future<JsonObject>> answers = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        String id = "p" + i;
+        answers.add(c.expect(f -> id.equals(f.getValue("id"))));
+        c.send(new JsonObject().put("type", "publish").put("group", "rate").put("body", i).put("id", id));
+      }
+      long acked = answers.stream().map(Await::result).filter(f -> "ack".equals(f.getString("type"))).count();
+      long limited = answers.stream().map(Await::result).filter(f -> "rate_limited".equals(f.getString("code"))).count();
+      assertEquals(8, acked + limited);
+      assertTrue(acked >= 3 && acked <= 4, "the burst passes, then the rate: " + acked);
+      Await.result(vertx.timer(600)); // the bucket refills at 5 a second
+      assertEquals("ack", c.publish("rate", "later").getString("type"), "a client that slows down is served again");
+      assertFalse(c.isClosed());
+    }
+  }
+
+  @Test
+  void aConnectionJoinsAtMostGroupsPerConnection(Vertx vertx) {
+    try (WsClient c = WsClient.connect(vertx, port)) {
+      for (String g : List.of("g1", "g2", "g3")) {
+        assertEquals("joined", c.join(g).getString("type"));
+      }
+      JsonObject refused = c.join("g4");
+      assertEquals("forbidden", refused.getString("code"));
+      assertEquals("joined", c.join("g3").getString("type"), "re-joining a group it has does not count");
+      c.leave("g1");
+      assertEquals("joined", c.join("g4").getString("type"));
+    }
+  }
+
+  @Test
+  void aClientThatStopsReadingIsDisconnectedInsteadOfGrowingMemory(Vertx vertx) {
+    WsClient slow = WsClient.connect(vertx, port);
+    try (WsClient other = WsClient.connect(vertx, port)) {
+      slow.join("firehose");
+      slow.pause();
+      WebClient http = WebClient.create(vertx);
+      Buffer body = Buffer.buffer("\"" + "x".repeat(50_000) + "\"");
+      // 10 MB for a client allowed 64 KB of backlog: far past its queue and the socket buffers
+      for (int i = 0; i < 200 && !slow.isClosed(); i++) {
+        Await.result(http.post(port, "127.0.0.1", "/api/groups/firehose/messages").sendBuffer(body));
+      }
+      assertEquals("pong", other.ping().getString("type"), "the node keeps serving everyone else");
+    }
+    slow.resume();
+    short code = slow.awaitClose();
+    assertTrue(code == 1013 || code == 1011, "closed as too slow (1013) or unresponsive (1011): " + code);
+  }
+
+  @Test
+  void keepaliveKeepsLiveClientsAndClosesSilentOnes(Vertx vertx) {
+    try (WsClient live = WsClient.connect(vertx, port)) {
+      // a peer that completes the handshake and then never answers a ping (Vert.x clients always do)
+      Promise<Buffer> silentGot = Promise.promise();
+      Buffer received = Buffer.buffer();
+      NetClient net = vertx.createNetClient();
+      NetSocket silent = Await.result(net.connect(port, "127.0.0.1"));
+      silent.handler(received::appendBuffer);
+      silent.closeHandler(v -> silentGot.tryComplete(received));
+      silent.write("GET /ws HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+      long opened = System.currentTimeMillis();
+      Buffer all = Await.result(silentGot.future());
+      assertTrue(System.currentTimeMillis() - opened >= 400, "closed for the missing pong, not at once");
+      assertTrue(all.toString().startsWith("HTTP/1.1 101"));
+      assertTrue(containsCloseFrame(all, 1011), "closed with 1011 pong timeout");
+      assertEquals("pong", live.ping().getString("type"), "a client that answers pings stays");
+      assertFalse(live.isClosed());
+      net.close();
+    }
+  }
+
+  /** Whether the raw server bytes hold an unmasked close frame with this status code. */
+  private static boolean containsCloseFrame(Buffer bytes, int code) {
+    for (int i = 0; i + 3 < bytes.length(); i++) {
+      if ((bytes.getByte(i) & 0xff) == 0x88 && (bytes.getByte(i + 1) & 0x7f) >= 2
+          && (bytes.getUnsignedShort(i + 2)) == code) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Test
+  void browserHandshakesFromOtherOriginsAreRefused(Vertx vertx) {
+    WebSocketConnectOptions allowed = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/ws")
+        .addHeader("Origin", "https://judges.example");
+    try (WsClient ok = WsClient.open(vertx, allowed)) {
+      assertEquals("welcome", ok.welcome.getString("type"));
+    }
+    try (WsClient sameOrigin = WsClient.connect(vertx, port)) { // Vert.x sends Origin = the server it calls
+      assertEquals("welcome", sameOrigin.welcome.getString("type"), "a page served by the node itself is allowed");
+    }
+    try (WsClient noOrigin = WsClient.open(vertx, new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
+        .setURI("/ws").setAllowOriginHeader(false))) {
+      assertEquals("welcome", noOrigin.welcome.getString("type"), "non-browser clients that send no Origin pass");
+    }
+    WebSocketConnectOptions evil = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/ws")
+        .addHeader("Origin", "https://evil.example");
+    Throwable refused = Await.failure(vertx.createWebSocketClient().connect(evil));
+    assertEquals(403, assertInstanceOf(UpgradeRejectedException.class, refused).getStatus());
+    WebClient http = WebClient.create(vertx);
+    for (String path : List.of("/sockjs/info", "/eventbus/info")) {
+      var r = Await.result(http.get(port, "127.0.0.1", path).putHeader("Origin", "https://evil.example").send());
+      assertEquals(403, r.statusCode(), path);
+      assertEquals("forbidden", r.bodyAsJsonObject().getString("code"));
+      assertEquals(200, Await.result(http.get(port, "127.0.0.1", path).putHeader("Origin", "https://judges.example")
+          .send()).statusCode(), path);
+    }
+  }
+}
