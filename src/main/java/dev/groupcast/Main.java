@@ -1,5 +1,6 @@
 package dev.groupcast;
 
+import dev.groupcast.auth.Authenticator;
 import dev.groupcast.config.ConfigException;
 import dev.groupcast.config.ConfigLoader;
 import dev.groupcast.config.GroupcastConfig;
@@ -72,6 +73,7 @@ public final class Main {
     GroupcastConfig config;
     try {
       config = ConfigLoader.load(confFile, System.getenv());
+      Authenticator.checkKeys(config.auth());
     } catch (ConfigException e) {
       System.err.println("groupcast: config: " + e.getMessage());
       System.exit(EXIT_USAGE);

@@ -60,6 +60,17 @@ final class ConfigReader {
     return (int) n;
   }
 
+  boolean bool(String path) {
+    Object v = raw(path);
+    if (v instanceof Boolean b) {
+      return b;
+    }
+    if (v instanceof String s && (s.trim().equals("true") || s.trim().equals("false"))) {
+      return Boolean.parseBoolean(s.trim());
+    }
+    throw ConfigException.badValue(path, v, "must be true or false");
+  }
+
   int port(String path) {
     return integer(path, 1, 65535);
   }

@@ -15,7 +15,7 @@ import java.util.Set;
  * nested record is one section of {@code conf/groupcast.json}.
  */
 public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster cluster, History history,
-                              Limits limits, WebSocket ws, Proxy proxy, Shutdown shutdown) {
+                              Limits limits, WebSocket ws, Auth auth, Tls tls, Proxy proxy, Shutdown shutdown) {
 
   /** {@code node.id}: the name this process gives itself in frames, logs and metadata. */
   public record Node(String id) {
@@ -25,7 +25,30 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
    * {@code http.*}: where clients connect. {@code allowedOrigins} empty means any origin; otherwise a
    * browser handshake (WebSocket, SockJS, bridge) from an origin not listed is refused with 403.
    */
-  public record Http(String host, int port, List<String> allowedOrigins) {
+  public record Http(String host, int port, List<String> allowedOrigins, Duration headerTimeout) {
+  }
+
+  /**
+   * {@code auth.*}: JWT verification with an HS256 secret and/or an RS256/ES256 public key (PEM text or
+   * a file), an API key for the HTTP API. {@code required}: every client must bring a valid token when
+   * it connects, and the HTTP API needs the admin credential.
+   */
+  public record Auth(boolean required, String jwtSecret, String jwtPublicKey, String apiKey) {
+
+    public boolean jwtConfigured() {
+      return !jwtSecret.isEmpty() || !jwtPublicKey.isEmpty();
+    }
+  }
+
+  /**
+   * {@code tls.*}: PEM certificate and key files. When set, the HTTP port speaks TLS; {@code proxy} and
+   * {@code eventBus} put the proxy port and the event bus between nodes on TLS with the same pair.
+   */
+  public record Tls(String cert, String key, boolean proxy, boolean eventBus) {
+
+    public boolean enabled() {
+      return !cert.isEmpty();
+    }
   }
 
   /**
@@ -62,7 +85,7 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
    * bounds what may wait to be written to a slow client before it is disconnected.
    */
   public record Limits(int maxMessageBytes, int publishRate, int publishBurst, int groupsPerConnection,
-                       int sendQueueBytes) {
+                       int sendQueueBytes, int connectionsPerIp) {
   }
 
   /** {@code ws.*}: keepalive; a connection whose pong is later than {@code pongTimeout} is closed. */
@@ -104,7 +127,8 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
     return new GroupcastConfig(
         new Node(nodeId),
         roles(r),
-        new Http(r.nonEmpty("http.host"), r.port("http.port"), r.list("http.allowedOrigins")),
+        new Http(r.nonEmpty("http.host"), r.port("http.port"), r.list("http.allowedOrigins"),
+            r.duration("http.headerTimeout", Duration.ofMillis(100))),
         cluster(r),
         new History(r.integer("history.size", 1, MAX_GROUP_HISTORY),
             r.duration("history.ttl", Duration.ofSeconds(1))),
@@ -112,11 +136,43 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
             r.integer("limits.publishRate", 0, 1_000_000),
             r.integer("limits.publishBurst", 1, 1_000_000),
             r.integer("limits.groupsPerConnection", 1, 100_000),
-            r.integer("limits.sendQueueBytes", 1024, 1 << 30)),
+            r.integer("limits.sendQueueBytes", 1024, 1 << 30),
+            r.integer("limits.connectionsPerIp", 0, 10_000_000)),
         new WebSocket(r.duration("ws.pingInterval", Duration.ofMillis(100)),
             r.duration("ws.pongTimeout", Duration.ofMillis(100))),
+        auth(r),
+        tls(r),
         proxy(r),
         shutdown(r));
+  }
+
+  private static Auth auth(ConfigReader r) {
+    Auth auth = new Auth(r.bool("auth.required"), r.string("auth.jwtSecret"), r.string("auth.jwtPublicKey"),
+        r.string("auth.apiKey"));
+    if (auth.required() && !auth.jwtConfigured()) {
+      throw ConfigException.badValue("auth.required", true, "needs auth.jwtSecret or auth.jwtPublicKey to check tokens");
+    }
+    if (!auth.jwtSecret().isEmpty() && auth.jwtSecret().length() < 32) {
+      throw ConfigException.badValue("auth.jwtSecret", "(hidden)", "must be at least 32 characters");
+    }
+    return auth;
+  }
+
+  private static Tls tls(ConfigReader r) {
+    Tls tls = new Tls(r.string("tls.cert"), r.string("tls.key"), r.bool("tls.proxy"), r.bool("tls.eventBus"));
+    if (tls.cert().isEmpty() != tls.key().isEmpty()) {
+      throw ConfigException.badValue(tls.cert().isEmpty() ? "tls.cert" : "tls.key", "", "tls.cert and tls.key go together");
+    }
+    for (String key : new String[] {"tls.cert", "tls.key"}) {
+      String file = r.string(key);
+      if (!file.isEmpty() && !java.nio.file.Files.isReadable(java.nio.file.Path.of(file))) {
+        throw ConfigException.badValue(key, file, "no such readable file");
+      }
+    }
+    if ((tls.proxy() || tls.eventBus()) && !tls.enabled()) {
+      throw ConfigException.badValue(tls.proxy() ? "tls.proxy" : "tls.eventBus", true, "needs tls.cert and tls.key");
+    }
+    return tls;
   }
 
   private static Cluster cluster(ConfigReader r) {

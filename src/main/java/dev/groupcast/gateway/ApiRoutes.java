@@ -1,5 +1,6 @@
 package dev.groupcast.gateway;
 
+import dev.groupcast.auth.Authenticator;
 import dev.groupcast.cluster.ClusterNodes;
 import dev.groupcast.group.ErrorCode;
 import dev.groupcast.group.GroupHub;
@@ -34,14 +35,31 @@ final class ApiRoutes {
     this.nodes = nodes;
   }
 
-  static void mount(Router router, GroupHub hub, ClusterNodes nodes, int maxBodyBytes) {
+  static void mount(Router router, GroupHub hub, ClusterNodes nodes, int maxBodyBytes, Authenticator auth) {
     ApiRoutes api = new ApiRoutes(hub, nodes);
+    if (auth.required()) {
+      router.route("/api/*").handler(rc -> admin(rc, auth));
+    }
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
     router.get("/api/nodes").handler(api::nodes);
     router.post("/api/groups/:group/messages").handler(api::publish);
     router.get("/api/groups/:group/history").handler(api::history);
     router.route("/api/*").handler(rc -> rc.fail(404));
     router.route("/api/*").failureHandler(HttpErrors::onFailure);
+  }
+
+  /** With auth on, the API takes the admin credential: the API key or a JWT with {@code "admin": true}. */
+  private static void admin(RoutingContext rc, Authenticator auth) {
+    String token = Authenticator.tokenOf(rc.request().headers(), rc.request().getHeader("X-Api-Key"));
+    auth.authenticate(token).onComplete(ar -> {
+      if (ar.failed()) {
+        rc.fail(ar.cause());
+      } else if (!ar.result().admin()) {
+        rc.fail(new ProtocolException(ErrorCode.FORBIDDEN, "the API needs an admin credential"));
+      } else {
+        rc.next();
+      }
+    });
   }
 
   private void publish(RoutingContext rc) {

@@ -1,6 +1,10 @@
 package dev.groupcast.gateway;
 
+import dev.groupcast.auth.Authenticator;
+import dev.groupcast.auth.Identity;
 import dev.groupcast.group.GroupHub;
+import dev.groupcast.group.GroupNames;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.BridgeEventType;
@@ -14,30 +18,87 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * The event hook of the {@code /eventbus} bridge. Address permissions are the bridge's own
  * (inbound and outbound {@code group.<name>} only); this hook gives each bridge connection an id and
- * stamps it as the {@code from} of what the connection publishes, overwriting any header the browser
- * sent, so a client cannot speak for someone else. Authorisation plugs in here.
+ * stamps it (or the token's user) as the {@code from} of what the connection publishes, overwriting any
+ * header the browser sent, so a client cannot speak for someone else. Tokens and permissions are
+ * checked here.
  */
 final class BridgeHook implements Handler<BridgeEvent> {
 
+  private record Client(String id, Identity identity) {
+  }
+
   /** Bridge connections of this event loop; the hook runs on the loop that owns them. */
-  private final Map<SockJSSocket, String> ids = new IdentityHashMap<>();
+  private final Map<SockJSSocket, Client> clients = new IdentityHashMap<>();
+  private final Authenticator auth;
+
+  BridgeHook(Authenticator auth) {
+    this.auth = auth;
+  }
 
   @Override
   public void handle(BridgeEvent event) {
     BridgeEventType type = event.type();
     switch (type) {
-      case SOCKET_CREATED -> ids.put(event.socket(), "bridge-" + randomId());
-      case SOCKET_CLOSED -> ids.remove(event.socket());
-      case SEND, PUBLISH -> {
-        JsonObject raw = event.getRawMessage();
-        JsonObject headers = raw.getValue("headers") instanceof JsonObject h ? h : new JsonObject();
-        headers.put(GroupHub.FROM_HEADER, ids.getOrDefault(event.socket(), "bridge"));
+      case SOCKET_CREATED -> {
+        clients.put(event.socket(), new Client("bridge-" + randomId(), null));
+        event.complete(true);
+      }
+      case SOCKET_CLOSED -> {
+        clients.remove(event.socket());
+        event.complete(true);
+      }
+      case SEND, PUBLISH, REGISTER -> authorize(event, type != BridgeEventType.REGISTER);
+      default -> event.complete(true);
+    }
+  }
+
+  /**
+   * A message may carry a token in its headers ({@code token}, or {@code Authorization: Bearer});
+   * the identity it proves stays with the connection. Publishing needs the token's publish patterns,
+   * registering its join patterns; the {@code from} of a publish is the token's user.
+   */
+  private void authorize(BridgeEvent event, boolean publishing) {
+    JsonObject raw = event.getRawMessage();
+    JsonObject headers = raw.getValue("headers") instanceof JsonObject h ? h : new JsonObject();
+    Client client = clients.computeIfAbsent(event.socket(), s -> new Client("bridge-" + randomId(), null));
+    String token = headers.getValue("token") instanceof String t ? t
+        : headers.getValue("Authorization") instanceof String a && a.regionMatches(true, 0, "Bearer ", 0, 7)
+        ? a.substring(7).trim() : null;
+    Future<Identity> who = token == null ? Future.succeededFuture(client.identity()) : auth.authenticate(token);
+    who.onComplete(ar -> {
+      if (ar.failed()) {
+        refuse(event, "unauthorized");
+        return;
+      }
+      Identity identity = ar.result();
+      if (identity == null && auth.required()) {
+        refuse(event, "unauthorized");
+        return;
+      }
+      String address = raw.getString("address", "");
+      String group = GroupNames.fromAddress(address);
+      if (identity != null && group != null
+          && !(publishing ? identity.mayPublish(group) : identity.mayJoin(group))) {
+        refuse(event, "forbidden");
+        return;
+      }
+      if (token != null) {
+        clients.put(event.socket(), new Client(client.id(), identity));
+      }
+      if (publishing) {
+        headers.remove("token");
+        headers.remove("Authorization");
+        headers.put(GroupHub.FROM_HEADER, identity != null ? identity.user() : client.id());
         event.setRawMessage(raw.put("headers", headers));
       }
-      default -> {
-      }
-    }
-    event.complete(true);
+      event.complete(true);
+    });
+  }
+
+  /** The bridge's own error envelope, with our code, then the bridge drops the message. */
+  private static void refuse(BridgeEvent event, String code) {
+    event.socket().write(new JsonObject().put("type", "err").put("body", code).encode());
+    event.complete(false);
   }
 
   private static String randomId() {

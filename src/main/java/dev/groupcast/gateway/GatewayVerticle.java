@@ -1,5 +1,6 @@
 package dev.groupcast.gateway;
 
+import dev.groupcast.auth.Authenticator;
 import dev.groupcast.cluster.ClusterNodes;
 import dev.groupcast.config.GroupcastConfig;
 import dev.groupcast.group.ErrorCode;
@@ -51,6 +52,7 @@ public final class GatewayVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     LocalHub local = new LocalHub(context, hub);
+    Authenticator auth = new Authenticator(vertx, config.auth());
     int maxBytes = config.limits().maxMessageBytes();
     Router router = Router.router(vertx);
     router.get("/health/live").handler(rc -> json(rc, 200, new JsonObject().put("status", "up")));
@@ -65,7 +67,7 @@ public final class GatewayVerticle extends VerticleBase {
       router.route(browserFacing).handler(origins);
     }
     router.get("/ws").handler(this::refuseWhenStopping)
-        .handler(new WebSocketTransport(local, settings, limits.sendQueueBytes(), keepalive));
+        .handler(new WebSocketTransport(local, settings, limits.sendQueueBytes(), keepalive, auth));
     // SockJS clients start every session with /info: a draining node takes no new ones
     router.get("/sockjs/info").handler(this::refuseWhenStopping);
     router.get("/eventbus/info").handler(this::refuseWhenStopping);
@@ -74,10 +76,10 @@ public final class GatewayVerticle extends VerticleBase {
     for (String prefix : new String[] {"/sockjs/*", "/eventbus/*"}) {
       router.route(prefix).handler(sockJsBodies).handler(SockJSTransport::announceCloseAfterPoll);
     }
-    router.route("/sockjs/*").subRouter(SockJSTransport.router(vertx, local, settings, limits.sendQueueBytes()));
+    router.route("/sockjs/*").subRouter(SockJSTransport.router(vertx, local, settings, limits.sendQueueBytes(), auth));
     router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, SockJSTransport.options())
-        .bridge(bridgeOptions(), new BridgeHook()));
-    ApiRoutes.mount(router, hub, nodes, maxBytes);
+        .bridge(bridgeOptions(), new BridgeHook(auth)));
+    ApiRoutes.mount(router, hub, nodes, maxBytes, auth);
     router.route().handler(StaticHandler.create(WEB_ROOT).setDefaultContentEncoding("UTF-8"));
     router.errorHandler(404, HttpErrors::onFailure);
     router.errorHandler(405, HttpErrors::onFailure);

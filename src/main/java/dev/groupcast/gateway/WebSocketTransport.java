@@ -1,5 +1,7 @@
 package dev.groupcast.gateway;
 
+import dev.groupcast.auth.Authenticator;
+import dev.groupcast.auth.Identity;
 import dev.groupcast.group.ErrorCode;
 import dev.groupcast.group.LocalHub;
 import dev.groupcast.group.OutFrame;
@@ -33,12 +35,15 @@ final class WebSocketTransport implements Handler<RoutingContext> {
   private final Session.Settings settings;
   private final int sendQueueBytes;
   private final Keepalive keepalive;
+  private final Authenticator auth;
 
-  WebSocketTransport(LocalHub hub, Session.Settings settings, int sendQueueBytes, Keepalive keepalive) {
+  WebSocketTransport(LocalHub hub, Session.Settings settings, int sendQueueBytes, Keepalive keepalive,
+                     Authenticator auth) {
     this.hub = hub;
     this.settings = settings;
     this.sendQueueBytes = sendQueueBytes;
     this.keepalive = keepalive;
+    this.auth = auth;
   }
 
   @Override
@@ -49,17 +54,36 @@ final class WebSocketTransport implements Handler<RoutingContext> {
       HttpErrors.send(rc.response(), 426, ErrorCode.BAD_REQUEST, "this endpoint takes WebSocket upgrades only");
       return;
     }
+    // a token at connect (?token= or Authorization: Bearer) must be valid; with auth.required it must be there
+    String token = Authenticator.tokenOf(request.headers(), request.getParam("token"));
+    if (token == null && !auth.required()) {
+      upgrade(rc, null);
+      return;
+    }
+    request.pause();
+    auth.authenticate(token).onComplete(ar -> {
+      if (ar.failed()) {
+        request.resume();
+        HttpErrors.send(rc.response(), 401, ErrorCode.UNAUTHORIZED, ar.cause().getMessage());
+      } else {
+        upgrade(rc, ar.result());
+      }
+    });
+  }
+
+  private void upgrade(RoutingContext rc, Identity identity) {
+    HttpServerRequest request = rc.request();
     request.toWebSocket()
-        .onSuccess(this::attach)
+        .onSuccess(ws -> attach(ws, identity))
         .onFailure(e -> {
           log.debug("WebSocket handshake from {} refused: {}", request.remoteAddress(), e.getMessage());
           HttpErrors.send(rc.response(), 400, ErrorCode.BAD_REQUEST, "bad WebSocket handshake");
         });
   }
 
-  private void attach(ServerWebSocket ws) {
+  private void attach(ServerWebSocket ws, Identity identity) {
     ws.setWriteQueueMaxSize(sendQueueBytes);
-    Session session = new Session(new WebSocketOutbound(ws), hub, settings);
+    Session session = new Session(new WebSocketOutbound(ws), hub, settings, auth, identity);
     keepalive.watch(ws);
     ws.textMessageHandler(session::onText);
     ws.binaryMessageHandler(b -> session.onBinary());

@@ -13,7 +13,7 @@ import java.math.BigInteger;
 public final class Frames {
 
   /** A decoded, validated client request. */
-  public sealed interface Request permits Join, Leave, Publish, Ping {
+  public sealed interface Request permits Join, Leave, Publish, Ping, Auth {
     /** The client's correlation id (a string or a number), or null. */
     Object id();
   }
@@ -28,6 +28,10 @@ public final class Frames {
   }
 
   public record Ping(Object id) implements Request {
+  }
+
+  /** {@code {"type":"auth","token":T}}: authenticates (or re-authenticates) the connection. */
+  public record Auth(Object id, String token) implements Request {
   }
 
   private Frames() {
@@ -57,6 +61,13 @@ public final class Frames {
           yield new Publish(id, group, json.getValue("body"));
         }
         case "ping" -> new Ping(id);
+        case "auth" -> {
+          Object token = json.getValue("token");
+          if (!(token instanceof String tokenText) || tokenText.isBlank()) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "token is required and must be a string");
+          }
+          yield new Auth(id, tokenText);
+        }
         default -> throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "unknown type: " + abbreviate(t));
       };
     } catch (ProtocolException e) {
@@ -120,6 +131,10 @@ public final class Frames {
 
   public static OutFrame ack(Object id, String group, long seq) {
     return frame(new JsonObject().put("type", "ack").put("id", id).put("group", group).put("seq", seq));
+  }
+
+  public static OutFrame authenticated(Object id, String user) {
+    return frame(putId(new JsonObject().put("type", "authenticated"), id).put("user", user));
   }
 
   public static OutFrame pong(Object id) {

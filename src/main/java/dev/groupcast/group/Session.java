@@ -1,5 +1,7 @@
 package dev.groupcast.group;
 
+import dev.groupcast.auth.Authenticator;
+import dev.groupcast.auth.Identity;
 import io.vertx.core.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,12 +33,17 @@ public final class Session {
   private final Map<String, Member> groups = new HashMap<>();
   private boolean closed;
   private final PublishBudget budget;
+  private final Authenticator auth;
+  private Identity identity;
 
-  public Session(Outbound out, LocalHub hub, Settings settings) {
+  /** {@code identity} is who the connection proved to be when it opened, or null. */
+  public Session(Outbound out, LocalHub hub, Settings settings, Authenticator auth, Identity identity) {
     this.id = newId();
     this.out = out;
     this.hub = hub;
     this.settings = settings;
+    this.auth = auth;
+    this.identity = identity;
     this.budget = new PublishBudget(settings.publishRate(), settings.publishBurst());
   }
 
@@ -109,10 +116,38 @@ public final class Session {
       publish(publish);
     } else if (request instanceof Frames.Ping ping) {
       send(Frames.pong(ping.id()));
+    } else if (request instanceof Frames.Auth authRequest) {
+      authenticate(authRequest);
+    }
+  }
+
+  private void authenticate(Frames.Auth req) {
+    auth.authenticate(req.token()).onComplete(ar -> {
+      if (ar.failed()) {
+        sendFailure(req.id(), ar.cause()); // the connection stays open for a correct retry
+        return;
+      }
+      identity = ar.result();
+      send(Frames.authenticated(req.id(), identity.user()));
+    });
+  }
+
+  /** Who may do what: with auth required, nothing before a valid token; with a token, what its claims allow. */
+  private void authorize(Object requestId, String group, boolean publishing) {
+    if (identity == null) {
+      if (auth.required()) {
+        throw new ProtocolException(ErrorCode.UNAUTHORIZED, "authenticate first (a token is required)", requestId);
+      }
+      return;
+    }
+    if (publishing ? !identity.mayPublish(group) : !identity.mayJoin(group)) {
+      throw new ProtocolException(ErrorCode.FORBIDDEN,
+          "not allowed to " + (publishing ? "publish to " : "join ") + group, requestId);
     }
   }
 
   private void join(Frames.Join req) {
+    authorize(req.id(), req.group(), false);
     Member current = groups.get(req.group());
     if (current != null && current.joining != null && !current.joining.isComplete()) {
       throw new ProtocolException(ErrorCode.BAD_REQUEST, "a join of group " + req.group() + " is in progress",
@@ -154,11 +189,12 @@ public final class Session {
   }
 
   private void publish(Frames.Publish req) {
+    authorize(req.id(), req.group(), true);
     if (!budget.take(System.nanoTime())) {
       throw new ProtocolException(ErrorCode.RATE_LIMITED, "more than " + settings.publishRate()
           + " publishes a second (limits.publishRate, limits.publishBurst)", req.id());
     }
-    hub.hub().publish(req.group(), id, req.body()).onComplete(ar -> {
+    hub.hub().publish(req.group(), identity != null ? identity.user() : id, req.body()).onComplete(ar -> {
       if (ar.failed()) {
         sendFailure(req.id(), ar.cause());
       } else if (req.id() != null) {

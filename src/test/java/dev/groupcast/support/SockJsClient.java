@@ -33,8 +33,11 @@ public final class SockJsClient extends FrameClient {
   private WebSocket ws;
   private final StringBuilder streamed = new StringBuilder();
 
-  private SockJsClient(Vertx vertx, int port, String prefix, Transport transport) {
+  private final String query;
+
+  private SockJsClient(Vertx vertx, int port, String prefix, Transport transport, String query) {
     this.port = port;
+    this.query = query;
     this.base = prefix + "/" + ThreadLocalRandom.current().nextInt(1000) + "/"
         + Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
     this.transport = transport;
@@ -44,7 +47,12 @@ public final class SockJsClient extends FrameClient {
 
   /** Opens a session on {@code prefix} (e.g. {@code /sockjs}, {@code /eventbus}) and waits for {@code o}. */
   public static SockJsClient open(Vertx vertx, int port, String prefix, Transport transport) {
-    SockJsClient c = new SockJsClient(vertx, port, prefix, transport);
+    return open(vertx, port, prefix, transport, "");
+  }
+
+  /** With a query string (e.g. {@code ?token=...}) on the session's requests. */
+  public static SockJsClient open(Vertx vertx, int port, String prefix, Transport transport, String query) {
+    SockJsClient c = new SockJsClient(vertx, port, prefix, transport, query);
     c.start();
     Await.result(c.opened.future());
     return c;
@@ -59,7 +67,7 @@ public final class SockJsClient extends FrameClient {
 
   private void start() {
     switch (transport) {
-      case WEBSOCKET -> wsClient.connect(port, "127.0.0.1", base + "/websocket").onComplete(ar -> {
+      case WEBSOCKET -> wsClient.connect(port, "127.0.0.1", base + "/websocket" + query).onComplete(ar -> {
         if (ar.failed()) {
           opened.tryFail(ar.cause());
           return;
