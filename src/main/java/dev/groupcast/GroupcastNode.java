@@ -7,6 +7,7 @@ import dev.groupcast.cluster.ClusterNodes;
 import dev.groupcast.cluster.ClusterSetup;
 import dev.groupcast.config.GroupcastConfig;
 import dev.groupcast.config.Role;
+import dev.groupcast.gateway.ConnectionsPerAddress;
 import dev.groupcast.gateway.GatewayVerticle;
 import dev.groupcast.gateway.NodeState;
 import dev.groupcast.group.GroupHub;
@@ -68,6 +69,7 @@ public final class GroupcastNode {
     GroupHub hub = new GroupHub(history);
     NodeState state = new NodeState(config.node().id());
     List<LocalHub> localHubs = new CopyOnWriteArrayList<>();
+    ConnectionsPerAddress perAddress = new ConnectionsPerAddress(config.limits().connectionsPerIp());
     return vertx.deployVerticle(hub)
         .compose(id -> {
           if (!config.has(Role.GATEWAY)) {
@@ -75,7 +77,7 @@ public final class GroupcastNode {
             return Future.succeededFuture();
           }
           int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
-          return vertx.deployVerticle(() -> new GatewayVerticle(config, hub, state, nodes, localHubs),
+          return vertx.deployVerticle(() -> new GatewayVerticle(config, hub, state, nodes, localHubs, perAddress),
               new DeploymentOptions().setInstances(instances));
         })
         .compose(id -> config.has(Role.PROXY) ? deployProxy(config, vertx, nodes) : Future.succeededFuture(null))
@@ -107,10 +109,10 @@ public final class GroupcastNode {
   /** The backend monitor first, so the proxy listens with its backends known. */
   private static Future<BackendMonitor> deployProxy(GroupcastConfig config, Vertx vertx, ClusterNodes nodes) {
     BackendPool pool = new BackendPool(config.proxy());
-    BackendMonitor monitor = new BackendMonitor(config.proxy(), pool, nodes);
+    BackendMonitor monitor = new BackendMonitor(config.proxy(), config.tls(), pool, nodes);
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     return vertx.deployVerticle(monitor)
-        .compose(id -> vertx.deployVerticle(() -> new ProxyVerticle(config.proxy(), pool),
+        .compose(id -> vertx.deployVerticle(() -> new ProxyVerticle(config.proxy(), config.tls(), pool),
             new DeploymentOptions().setInstances(instances)))
         .map(id -> {
           log.info("proxy listening on port {}: backends {}, balance {}", config.proxy().port(),

@@ -11,6 +11,8 @@ import dev.groupcast.config.Role;
 import dev.groupcast.group.HistoryStore;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -69,6 +71,13 @@ public final class ClusterSetup {
         .setPort(0)
         .setClusterPublicHost(host)
         .setClusterNodeMetadata(nodeMetadata(config, host));
+    if (config.tls().eventBus()) {
+      // mutual TLS between nodes: each presents the shared certificate and trusts only it
+      bus.setSsl(true)
+          .setKeyCertOptions(TlsOptions.keyCert(config.tls()))
+          .setTrustOptions(new PemTrustOptions().addCertPath(config.tls().cert()))
+          .setClientAuth(ClientAuth.REQUIRED);
+    }
     return new VertxOptions().setEventBusOptions(bus);
   }
 
@@ -79,6 +88,7 @@ public final class ClusterSetup {
     return new JsonObject()
         .put("node", config.node().id())
         .put("http", new HostPort(advertisedHost, config.http().port()).toString())
+        .put("tls", config.tls().enabled())
         .put("roles", roles);
   }
 

@@ -25,7 +25,7 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
    * {@code http.*}: where clients connect. {@code allowedOrigins} empty means any origin; otherwise a
    * browser handshake (WebSocket, SockJS, bridge) from an origin not listed is refused with 403.
    */
-  public record Http(String host, int port, List<String> allowedOrigins, Duration headerTimeout) {
+  public record Http(String host, int port, List<String> allowedOrigins) {
   }
 
   /**
@@ -127,8 +127,7 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
     return new GroupcastConfig(
         new Node(nodeId),
         roles(r),
-        new Http(r.nonEmpty("http.host"), r.port("http.port"), r.list("http.allowedOrigins"),
-            r.duration("http.headerTimeout", Duration.ofMillis(100))),
+        new Http(r.nonEmpty("http.host"), r.port("http.port"), r.list("http.allowedOrigins")),
         cluster(r),
         new History(r.integer("history.size", 1, MAX_GROUP_HISTORY),
             r.duration("history.ttl", Duration.ofSeconds(1))),

@@ -2,6 +2,7 @@ package dev.groupcast.gateway;
 
 import dev.groupcast.auth.Authenticator;
 import dev.groupcast.cluster.ClusterNodes;
+import dev.groupcast.cluster.TlsOptions;
 import dev.groupcast.config.GroupcastConfig;
 import dev.groupcast.group.ErrorCode;
 import dev.groupcast.group.GroupNames;
@@ -22,6 +23,7 @@ import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.bridge.PermittedOptions;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
@@ -38,15 +40,20 @@ public final class GatewayVerticle extends VerticleBase {
   private final NodeState state;
   private final ClusterNodes nodes;
   private final List<LocalHub> hubs;
+  private final ConnectionsPerAddress perAddress;
 
-  /** {@code hubs} collects each instance's {@link LocalHub}, so the node can drain their sessions. */
+  /**
+   * {@code hubs} collects each instance's {@link LocalHub}, so the node can drain their sessions;
+   * {@code perAddress} counts client connections node-wide.
+   */
   public GatewayVerticle(GroupcastConfig config, GroupHub hub, NodeState state, ClusterNodes nodes,
-                         List<LocalHub> hubs) {
+                         List<LocalHub> hubs, ConnectionsPerAddress perAddress) {
     this.config = config;
     this.hub = hub;
     this.state = state;
     this.nodes = nodes;
     this.hubs = hubs;
+    this.perAddress = perAddress;
   }
 
   @Override
@@ -67,7 +74,7 @@ public final class GatewayVerticle extends VerticleBase {
       router.route(browserFacing).handler(origins);
     }
     router.get("/ws").handler(this::refuseWhenStopping)
-        .handler(new WebSocketTransport(local, settings, limits.sendQueueBytes(), keepalive, auth));
+        .handler(new WebSocketTransport(local, settings, limits.sendQueueBytes(), keepalive, auth, perAddress));
     // SockJS clients start every session with /info: a draining node takes no new ones
     router.get("/sockjs/info").handler(this::refuseWhenStopping);
     router.get("/eventbus/info").handler(this::refuseWhenStopping);
@@ -76,7 +83,7 @@ public final class GatewayVerticle extends VerticleBase {
     for (String prefix : new String[] {"/sockjs/*", "/eventbus/*"}) {
       router.route(prefix).handler(sockJsBodies).handler(SockJSTransport::announceCloseAfterPoll);
     }
-    router.route("/sockjs/*").subRouter(SockJSTransport.router(vertx, local, settings, limits.sendQueueBytes(), auth));
+    router.route("/sockjs/*").subRouter(SockJSTransport.router(vertx, local, settings, limits.sendQueueBytes(), auth, perAddress));
     router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, SockJSTransport.options())
         .bridge(bridgeOptions(), new BridgeHook(auth)));
     ApiRoutes.mount(router, hub, nodes, maxBytes, auth);
@@ -85,13 +92,20 @@ public final class GatewayVerticle extends VerticleBase {
     router.errorHandler(405, HttpErrors::onFailure);
     router.errorHandler(500, HttpErrors::onFailure);
 
+    // idle connections go; WebSocket pings keep live ones busy well within this
+    long idleMs = 2 * config.ws().pingInterval().toMillis() + config.ws().pongTimeout().toMillis();
     HttpServerOptions options = new HttpServerOptions()
+        .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(idleMs, 60_000)))
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         // frames up to twice the limit are answered with too_large; larger ones close with 1009
         .setMaxWebSocketFrameSize(2 * maxBytes)
         .setMaxWebSocketMessageSize(2 * maxBytes)
         // a deflate context per connection costs far more memory than group traffic saves
         .setPerFrameWebSocketCompressionSupported(false)
         .setPerMessageWebSocketCompressionSupported(false);
+    if (config.tls().enabled()) {
+      TlsOptions.server(options, config.tls());
+    }
     return vertx.createHttpServer(options)
         .requestHandler(router)
         .listen(config.http().port(), config.http().host());

@@ -52,9 +52,18 @@ final class SockJSTransport {
     return new SockJSHandlerOptions().setLibraryURL(SOCKJS_LIBRARY).setRegisterWriteHandler(false);
   }
 
-  static Router router(Vertx vertx, LocalHub hub, Session.Settings settings, int sendQueueBytes, Authenticator auth) {
+  static Router router(Vertx vertx, LocalHub hub, Session.Settings settings, int sendQueueBytes, Authenticator auth,
+                       ConnectionsPerAddress perAddress) {
     return SockJSHandler.create(vertx, options()).socketHandler(sock -> {
       sock.setWriteQueueMaxSize(sendQueueBytes);
+      String address = sock.remoteAddress() == null ? "unknown" : sock.remoteAddress().hostAddress();
+      if (!perAddress.tryOpen(address)) {
+        sock.write(Frames.error(null, ErrorCode.RATE_LIMITED, "at most " + perAddress.limit()
+            + " connections per client address (limits.connectionsPerIp)").text());
+        sock.close(CLOSE_POLICY_VIOLATION, "too many connections");
+        return;
+      }
+      sock.closeHandler(v -> perAddress.closed(address));
       String token = Authenticator.tokenOf(sock.headers(), queryParam(sock.uri(), "token"));
       if (token == null && !auth.required()) {
         attach(sock, hub, settings, auth, null);

@@ -36,9 +36,11 @@ final class WebSocketTransport implements Handler<RoutingContext> {
   private final int sendQueueBytes;
   private final Keepalive keepalive;
   private final Authenticator auth;
+  private final ConnectionsPerAddress perAddress;
 
   WebSocketTransport(LocalHub hub, Session.Settings settings, int sendQueueBytes, Keepalive keepalive,
-                     Authenticator auth) {
+                     Authenticator auth, ConnectionsPerAddress perAddress) {
+    this.perAddress = perAddress;
     this.hub = hub;
     this.settings = settings;
     this.sendQueueBytes = sendQueueBytes;
@@ -73,15 +75,22 @@ final class WebSocketTransport implements Handler<RoutingContext> {
 
   private void upgrade(RoutingContext rc, Identity identity) {
     HttpServerRequest request = rc.request();
+    String address = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+    if (!perAddress.tryOpen(address)) {
+      HttpErrors.send(rc.response(), 429, ErrorCode.RATE_LIMITED,
+          "at most " + perAddress.limit() + " connections per client address (limits.connectionsPerIp)");
+      return;
+    }
     request.toWebSocket()
-        .onSuccess(ws -> attach(ws, identity))
+        .onSuccess(ws -> attach(ws, identity, () -> perAddress.closed(address)))
         .onFailure(e -> {
+          perAddress.closed(address);
           log.debug("WebSocket handshake from {} refused: {}", request.remoteAddress(), e.getMessage());
           HttpErrors.send(rc.response(), 400, ErrorCode.BAD_REQUEST, "bad WebSocket handshake");
         });
   }
 
-  private void attach(ServerWebSocket ws, Identity identity) {
+  private void attach(ServerWebSocket ws, Identity identity, Runnable onClosed) {
     ws.setWriteQueueMaxSize(sendQueueBytes);
     Session session = new Session(new WebSocketOutbound(ws), hub, settings, auth, identity);
     keepalive.watch(ws);
@@ -89,6 +98,7 @@ final class WebSocketTransport implements Handler<RoutingContext> {
     ws.binaryMessageHandler(b -> session.onBinary());
     ws.closeHandler(v -> {
       keepalive.forget(ws);
+      onClosed.run();
       session.onClose();
     });
     ws.exceptionHandler(e -> {

@@ -1,6 +1,7 @@
 package dev.groupcast.proxy;
 
 import dev.groupcast.cluster.ClusterNodes;
+import dev.groupcast.cluster.TlsOptions;
 import dev.groupcast.config.GroupcastConfig;
 import dev.groupcast.config.HostPort;
 import io.vertx.core.Future;
@@ -29,14 +30,16 @@ public final class BackendMonitor extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(BackendMonitor.class);
 
   private final GroupcastConfig.Proxy config;
+  private final GroupcastConfig.Tls tls;
   private final BackendPool pool;
   private final ClusterNodes nodes;
   private HttpClient client;
   private boolean refreshing;
   private boolean refreshAgain;
 
-  public BackendMonitor(GroupcastConfig.Proxy config, BackendPool pool, ClusterNodes nodes) {
+  public BackendMonitor(GroupcastConfig.Proxy config, GroupcastConfig.Tls tls, BackendPool pool, ClusterNodes nodes) {
     this.config = config;
+    this.tls = tls;
     this.pool = pool;
     this.nodes = nodes;
   }
@@ -47,11 +50,15 @@ public final class BackendMonitor extends VerticleBase {
       return Future.succeededFuture();
     }
     long checkTimeoutMs = Math.min(config.connectTimeout().toMillis(), config.healthInterval().toMillis());
-    client = vertx.createHttpClient(new HttpClientOptions()
-        .setConnectTimeout((int) checkTimeoutMs)
-        .setKeepAlive(true));
+    HttpClientOptions options = new HttpClientOptions().setConnectTimeout((int) checkTimeoutMs).setKeepAlive(true);
+    if (tls.enabled()) {
+      TlsOptions.client(options, tls);
+    }
+    client = vertx.createHttpClient(options);
     vertx.setPeriodic(config.healthInterval().toMillis(), id -> refresh());
-    return refreshNow();
+    // at start the gateways (this node's too) may still answer 503 "starting": discover only, and let
+    // the first periodic check judge them; passive health covers the meantime
+    return refreshNow(false);
   }
 
   /** Cluster membership changed: look again now rather than at the next interval. Any thread. */
@@ -66,7 +73,7 @@ public final class BackendMonitor extends VerticleBase {
       refreshAgain = true;
       return;
     }
-    refreshNow().onComplete(ar -> {
+    refreshNow(true).onComplete(ar -> {
       if (refreshAgain) {
         refreshAgain = false;
         refresh();
@@ -74,14 +81,14 @@ public final class BackendMonitor extends VerticleBase {
     });
   }
 
-  private Future<Void> refreshNow() {
+  private Future<Void> refreshNow(boolean check) {
     refreshing = true;
     return nodes.list()
         .map(list -> {
           pool.replace(gateways(list));
           return null;
         })
-        .compose(v -> checkAll())
+        .compose(v -> check ? checkAll() : Future.<Void>succeededFuture())
         .onFailure(e -> log.warn("backend discovery failed: {}", e.toString()))
         .eventually(() -> {
           refreshing = false;

@@ -1,5 +1,6 @@
 package dev.groupcast.proxy;
 
+import dev.groupcast.cluster.TlsOptions;
 import dev.groupcast.config.GroupcastConfig;
 import dev.groupcast.gateway.NodeState;
 import io.vertx.core.Future;
@@ -42,6 +43,7 @@ public final class ProxyVerticle extends VerticleBase {
   static final String DRAINING_HEADER = NodeState.DRAINING_HEADER;
 
   private final GroupcastConfig.Proxy config;
+  private final GroupcastConfig.Tls tls;
   private final BackendPool pool;
   /** Idle keep-alive client connections are closed after this (nginx's keepalive_timeout is 75 s). */
   static final long CLIENT_IDLE_MS = 75_000;
@@ -52,8 +54,9 @@ public final class ProxyVerticle extends VerticleBase {
   private HttpClient client;
   private HttpClient tunnelClient;
 
-  public ProxyVerticle(GroupcastConfig.Proxy config, BackendPool pool) {
+  public ProxyVerticle(GroupcastConfig.Proxy config, GroupcastConfig.Tls tls, BackendPool pool) {
     this.config = config;
+    this.tls = tls;
     this.pool = pool;
   }
 
@@ -65,6 +68,9 @@ public final class ProxyVerticle extends VerticleBase {
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         .setDecompressionSupported(false)
         .setKeepAlive(true);
+    if (tls.enabled() && config.fromCluster()) {
+      TlsOptions.client(toBackends, tls); // the gateways' HTTP port speaks TLS too
+    }
     // requests: the read timeout is per request (504 when the answer does not come); pooled
     // connections idle longer between requests
     client = vertx.createHttpClient(new HttpClientOptions(toBackends)
@@ -82,6 +88,9 @@ public final class ProxyVerticle extends VerticleBase {
         .setCompressionSupported(false)
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false);
+    if (tls.proxy()) {
+      TlsOptions.server(options, tls);
+    }
     return vertx.createHttpServer(options)
         .requestHandler(this::handle) // garbage, long lines, large headers: Vert.x answers 400/414/431 and closes
         .listen(config.port());

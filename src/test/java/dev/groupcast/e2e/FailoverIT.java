@@ -43,6 +43,7 @@ class FailoverIT {
     Files.deleteIfExists(REPORT);
     try (JarCluster cluster = JarCluster.start(vertx, "fo", envs)) {
       int proxy = cluster.node(3).httpPort;
+      JarCluster.awaitProxyReaches(vertx, proxy, java.util.Set.of("fo-a", "fo-b", "fo-c"));
       List<ResilientClient> clients = new ArrayList<>();
       for (int i = 0; i < CLIENTS; i++) {
         clients.add(new ResilientClient(vertx, "c" + i, proxy, GROUPS, 100));
@@ -57,6 +58,7 @@ class FailoverIT {
       String victim = cluster.node(0).name();
       List<ResilientClient> onVictim = clients.stream()
           .filter(c -> victim.equals(c.call(() -> c.nodes.get(c.nodes.size() - 1)))).toList();
+      assertTrue(!onVictim.isEmpty(), "round-robin put clients on the node to kill");
       long killed = System.currentTimeMillis();
       cluster.node(0).kill();
       long proxyStopMs = awaitProxyAvoids(vertx, proxy, victim) - killed;
@@ -105,7 +107,12 @@ class FailoverIT {
                                        int[] duplicatesBefore, int publishedBefore, String phase) {
     clients.forEach(ResilientClient::stopPublishing);
     Map<String, Long> last = new HashMap<>();
+    // settled: no publish still waiting for its seq (some wait out the failover), and every client has
+    // everything that was sequenced
     awaitTrue(vertx, 30_000, "every client caught up", () -> {
+      if (clients.stream().anyMatch(c -> c.unanswered() > 0)) {
+        return false;
+      }
       Map<String, Long> top = maxSeqs(clients);
       last.putAll(top);
       return clients.stream().allMatch(c -> GROUPS.stream().allMatch(g -> c.lastSeq(g) == top.get(g)));

@@ -31,6 +31,7 @@ class ProxyIT {
     envs.get(2).put("GROUPCAST_ROLES", "proxy");
     try (JarCluster cluster = JarCluster.start(vertx, "pxit", envs)) {
       int proxy = cluster.node(2).httpPort;
+      JarCluster.awaitProxyReaches(vertx, proxy, Set.of("pxit-a", "pxit-b"));
 
       List<WsClient> clients = new ArrayList<>();
       Set<String> nodes = new HashSet<>();

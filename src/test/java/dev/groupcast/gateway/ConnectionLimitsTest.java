@@ -44,7 +44,8 @@ class ConnectionLimitsTest {
         "GROUPCAST_LIMITS_SEND_QUEUE_BYTES", "65536",
         "GROUPCAST_WS_PING_INTERVAL", "200ms",
         "GROUPCAST_WS_PONG_TIMEOUT", "400ms",
-        "GROUPCAST_HTTP_ALLOWED_ORIGINS", "https://judges.example"));
+        "GROUPCAST_HTTP_ALLOWED_ORIGINS", "https://judges.example",
+        "GROUPCAST_LIMITS_CONNECTIONS_PER_IP", "12"));
     port = cluster.httpPort(0);
   }
 
@@ -139,6 +140,45 @@ class ConnectionLimitsTest {
       }
     }
     return false;
+  }
+
+  @Test
+  void anAddressOpensAtMostConnectionsPerIp(Vertx vertx) {
+    var client = vertx.createWebSocketClient(new io.vertx.core.http.WebSocketClientOptions().setMaxConnections(50));
+    List<io.vertx.core.http.WebSocket> open = new ArrayList<>();
+    try {
+      Throwable refused = null;
+      for (int i = 0; i < 13 && refused == null; i++) { // the limit is 12 for this node
+        Future<io.vertx.core.http.WebSocket> attempt = client.connect(port, "127.0.0.1", "/ws");
+        try {
+          open.add(Await.result(attempt));
+        } catch (AssertionError e) {
+          refused = e.getCause();
+        }
+      }
+      assertEquals(429, assertInstanceOf(UpgradeRejectedException.class, refused).getStatus());
+      assertTrue(open.size() <= 12);
+      Await.result(open.remove(0).close());
+      awaitAccepted(vertx, client);
+    } finally {
+      open.forEach(ws -> Await.result(ws.close()));
+      client.close();
+    }
+  }
+
+  /** A closed connection frees its place once the server has seen the close. */
+  private static void awaitAccepted(Vertx vertx, io.vertx.core.http.WebSocketClient client) {
+    AssertionError last = null;
+    for (int i = 0; i < 50; i++) {
+      try {
+        Await.result(Await.result(client.connect(port, "127.0.0.1", "/ws")).close());
+        return;
+      } catch (AssertionError e) {
+        last = e;
+        Await.result(vertx.timer(50));
+      }
+    }
+    throw last;
   }
 
   @Test

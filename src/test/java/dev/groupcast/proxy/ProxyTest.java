@@ -52,7 +52,7 @@ class ProxyTest {
     all.put("GROUPCAST_PROXY_PORT", String.valueOf(port));
     all.put("GROUPCAST_PROXY_BACKENDS", backends);
     GroupcastConfig config = ConfigLoader.load(null, all);
-    Await.result(vertx.deployVerticle(new ProxyVerticle(config.proxy(), new BackendPool(config.proxy()))));
+    Await.result(vertx.deployVerticle(new ProxyVerticle(config.proxy(), config.tls(), new BackendPool(config.proxy()))));
     return port;
   }
 

@@ -53,6 +53,31 @@ public final class JarCluster implements AutoCloseable {
     return again;
   }
 
+  /**
+   * Waits until requests through a proxy process reach every one of the given nodes: a proxy is
+   * ready once it reaches one gateway, and discovers the others within its health interval.
+   */
+  public static void awaitProxyReaches(Vertx vertx, int proxyPort, java.util.Set<String> nodes) {
+    io.vertx.ext.web.client.WebClient http = io.vertx.ext.web.client.WebClient.create(vertx);
+    io.vertx.core.Promise<Void> all = io.vertx.core.Promise.promise();
+    java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    long deadline = System.currentTimeMillis() + 30_000;
+    vertx.setPeriodic(100, id -> http.get(proxyPort, "127.0.0.1", "/health/ready").send().onComplete(ar -> {
+      if (ar.succeeded() && ar.result().statusCode() == 200) {
+        seen.add(ar.result().bodyAsJsonObject().getString("node"));
+      }
+      if (seen.containsAll(nodes)) {
+        vertx.cancelTimer(id);
+        all.tryComplete();
+      } else if (System.currentTimeMillis() > deadline) {
+        vertx.cancelTimer(id);
+        all.tryFail("the proxy reached only " + seen + " of " + nodes);
+      }
+    }));
+    Await.result(all.future(), 40);
+    http.close();
+  }
+
   public String url(int index) {
     return "http://127.0.0.1:" + nodes.get(index).httpPort;
   }

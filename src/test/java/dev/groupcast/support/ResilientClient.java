@@ -160,6 +160,11 @@ public final class ResilientClient {
     return call(() -> lastSeq.getOrDefault(group, -1L));
   }
 
+  /** Publishes sent on the current connection and not answered yet. */
+  public int unanswered() {
+    return call(pendingAcks::size);
+  }
+
   public boolean connected() {
     return call(() -> ws != null && lastSeq.size() == groups.size());
   }

@@ -27,7 +27,11 @@ public final class WsClient extends FrameClient {
   }
 
   public static WsClient open(Vertx vertx, WebSocketConnectOptions options) {
-    WebSocketClient wsClient = vertx.createWebSocketClient(new WebSocketClientOptions()
+    return open(vertx, options, new WebSocketClientOptions());
+  }
+
+  public static WsClient open(Vertx vertx, WebSocketConnectOptions options, WebSocketClientOptions clientOptions) {
+    WebSocketClient wsClient = vertx.createWebSocketClient(clientOptions
         .setMaxFrameSize(1 << 21).setMaxMessageSize(1 << 21));
     // handlers are set on the event loop as the connection opens, so the welcome frame cannot slip by
     WsClient client = Await.result(wsClient.connect(options).map(ws -> new WsClient(wsClient, ws)));

@@ -1,0 +1,116 @@
+package dev.groupcast.gateway;
+
+import dev.groupcast.support.Await;
+import dev.groupcast.support.TestCluster;
+import dev.groupcast.support.WsClient;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Bad and abusive input on a node with the default limits: every request answered, everyone else served. */
+@ExtendWith(VertxExtension.class)
+class AbuseTest {
+
+  static TestCluster cluster;
+  static int port;
+
+  @BeforeAll
+  static void start() {
+    cluster = TestCluster.start(1, Map.of("GROUPCAST_LIMITS_PUBLISH_RATE", "100"));
+    port = cluster.httpPort(0);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void randomFramesEachGetAnAnswerAndTheSessionStaysConsistent(Vertx vertx) {
+    Random random = new Random(42);
+    String[] types = {"join", "leave", "publish", "ping", "auth", "dance", "JOIN", ""};
+    String[] groups = {"g1", "g2", "bad group", "", "x".repeat(200), "ok:1"};
+    try (WsClient c = WsClient.connect(vertx, port)) {
+      List<Future<JsonObject>> answers = new ArrayList<>();
+      for (int i = 0; i < 400; i++) {
+        String id = "f" + i;
+        JsonObject frame = new JsonObject().put("id", id).put("type", types[random.nextInt(types.length)]);
+        if (random.nextInt(4) > 0) {
+          frame.put("group", groups[random.nextInt(groups.length)]);
+        }
+        if (random.nextBoolean()) {
+          frame.put("body", random.nextBoolean() ? new JsonObject().put("n", i) : null);
+        }
+        if (random.nextInt(5) == 0) {
+          frame.put("since", random.nextBoolean() ? random.nextInt(10) : -3);
+        }
+        if (random.nextInt(6) == 0) {
+          frame.put("token", "garbage");
+        }
+        answers.add(c.expect(f -> id.equals(f.getValue("id"))));
+        c.send(frame);
+      }
+      int errors = 0;
+      for (Future<JsonObject> a : answers) {
+        JsonObject answer = Await.result(a);
+        if ("error".equals(answer.getString("type"))) {
+          errors++;
+          assertTrue(List.of("bad_request", "unknown_type", "invalid_group", "unauthorized", "rate_limited", "forbidden")
+              .contains(answer.getString("code")), answer.encode());
+        }
+      }
+      assertTrue(errors > 50 && errors < 400, "a mix of answers and errors: " + errors);
+      assertFalse(c.isClosed());
+      // still consistent: it can join, publish, receive and leave normally
+      c.leave("g1");
+      assertEquals("joined", c.join("g1").getString("type"));
+      Await.result(vertx.timer(1100)); // let the publish budget refill after the burst above
+      c.publish("g1", "after the storm");
+      assertEquals("after the storm", c.next(f -> "message".equals(f.getString("type"))
+          && "after the storm".equals(f.getValue("body"))).getString("body"));
+    }
+  }
+
+  @Test
+  void aFloodingClientDoesNotStopTheNodeServingOthers(Vertx vertx) {
+    try (WsClient flooder = WsClient.connect(vertx, port); WsClient judge = WsClient.connect(vertx, port);
+         WsClient other = WsClient.connect(vertx, port)) {
+      judge.join("calm");
+      for (int i = 0; i < 20_000; i++) {
+        flooder.publishNoAck("flood", i); // as fast as it can: most are refused with rate_limited
+      }
+      long worst = 0;
+      for (int i = 0; i < 10; i++) {
+        long start = System.nanoTime();
+        assertEquals("pong", other.ping().getString("type"));
+        other.publish("calm", i);
+        assertEquals(i, judge.nextMessage("calm").getInteger("body"));
+        worst = Math.max(worst, (System.nanoTime() - start) / 1_000_000);
+      }
+      assertTrue(worst < 2000, "others keep being served promptly during the flood: worst " + worst + " ms");
+      // the flooder is refused (rate_limited) and, as it does not read its answers either, may be
+      // disconnected as a slow consumer (1013): both keep the node's memory bounded
+      if (flooder.isClosed()) {
+        assertEquals((short) 1013, flooder.awaitClose());
+      } else {
+        assertEquals("rate_limited", flooder.next(f -> "error".equals(f.getString("type"))).getString("code"));
+      }
+    }
+  }
+}
