@@ -34,6 +34,7 @@ public final class GroupcastNode {
   private static final Logger log = LoggerFactory.getLogger(GroupcastNode.class);
   /** WebSocket close code 1012: the server restarts, reconnect (elsewhere). */
   public static final int SERVICE_RESTART = 1012;
+  static final long SAFE_WAIT_MS = 30_000;
 
   private final GroupcastConfig config;
   private final Vertx vertx;
@@ -81,6 +82,7 @@ public final class GroupcastNode {
               new DeploymentOptions().setInstances(instances));
         })
         .compose(id -> config.has(Role.PROXY) ? deployProxy(config, vertx, nodes) : Future.succeededFuture(null))
+        .compose(monitor -> localMemberSafe(vertx, hazelcast).map(monitor))
         .map(monitor -> {
           hazelcast.getCluster().addMembershipListener(new MembershipListener() {
             @Override
@@ -104,6 +106,25 @@ public final class GroupcastNode {
                   ? ": http://" + config.http().host() + ":" + config.http().port() : "");
           return new GroupcastNode(config, vertx, hub, state, localHubs);
         });
+  }
+
+  /**
+   * Ready only once this member's share of the partitions (history and its backups) is in sync: a
+   * rolling update then never takes the next node while the last one is still receiving its data.
+   * Bounded, so a node never stays unready because of the rest of the cluster.
+   */
+  private static Future<Void> localMemberSafe(Vertx vertx, HazelcastInstance hazelcast) {
+    long deadline = System.currentTimeMillis() + SAFE_WAIT_MS;
+    return vertx.executeBlocking(() -> {
+      while (!hazelcast.getPartitionService().isLocalMemberSafe()) {
+        if (System.currentTimeMillis() > deadline) {
+          log.warn("partition replicas not in sync after {} ms; becoming ready anyway", SAFE_WAIT_MS);
+          return null;
+        }
+        Thread.sleep(50); // a worker thread polling Hazelcast's own state; no event loop waits on it
+      }
+      return null;
+    }, false);
   }
 
   /** The backend monitor first, so the proxy listens with its backends known. */

@@ -39,6 +39,7 @@ public final class TestCluster implements AutoCloseable {
       for (Future<GroupcastNode> f : starting) {
         cluster.nodes.add(Await.result(f, 60));
       }
+      cluster.awaitSafe();
     } catch (AssertionError e) {
       cluster.close();
       throw e;
@@ -46,10 +47,31 @@ public final class TestCluster implements AutoCloseable {
     return cluster;
   }
 
+  /** Until no partition migrates and every backup is in sync, so a test's writes have their backups. */
+  public void awaitSafe() {
+    long deadline = System.currentTimeMillis() + 30_000;
+    for (GroupcastNode node : nodes) {
+      String name = "groupcast-" + node.config().node().id() + "-" + node.config().cluster().port();
+      var hz = com.hazelcast.core.Hazelcast.getHazelcastInstanceByName(name);
+      while (hz != null && !hz.getPartitionService().isClusterSafe()) {
+        if (System.currentTimeMillis() > deadline) {
+          throw new AssertionError("cluster not safe within 30 s");
+        }
+        try {
+          Thread.sleep(20); // polls Hazelcast's own state until the condition holds, without spinning a core
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new AssertionError(e);
+        }
+      }
+    }
+  }
+
   /** Starts one more node (its environment from the same {@link #nodeEnvs} call) and waits for it. */
   public GroupcastNode add(Map<String, String> env) {
     GroupcastNode node = Await.result(GroupcastNode.start(ConfigLoader.load(null, env)), 60);
     nodes.add(node);
+    awaitSafe();
     return node;
   }
 
