@@ -3,6 +3,7 @@ package dev.groupcast.proxy;
 import dev.groupcast.cluster.TlsOptions;
 import dev.groupcast.config.GroupcastConfig;
 import dev.groupcast.gateway.NodeState;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClient;
@@ -144,19 +145,7 @@ public final class ProxyVerticle extends VerticleBase {
     if (!request.headers().contains(HttpHeaders.CONTENT_LENGTH) && hasChunkedBody(request)) {
       toBackend.setChunked(true);
     }
-    toBackend.send(request).onComplete(ar -> {
-      if (ar.failed()) {
-        backend.active.decrementAndGet();
-        failFromBackend(request, ar.cause());
-        return;
-      }
-      HttpClientResponse answer = ar.result();
-      if (draining(request, answer)) {
-        retryElsewhere(request, answer, backend, false, tried);
-        return;
-      }
-      relay(request, answer, backend);
-    });
+    toBackend.send(request).onComplete(ar -> answered(request, ar, backend, false, tried));
   }
 
   /**
@@ -194,32 +183,41 @@ public final class ProxyVerticle extends VerticleBase {
   }
 
   private void tunnel(HttpServerRequest request, HttpClientRequest toBackend, Backend backend, Set<Backend> tried) {
-    toBackend.connect().onComplete(ar -> {
-      if (ar.failed()) {
+    toBackend.connect().onComplete(ar -> answered(request, ar, backend, true, tried));
+  }
+
+  /**
+   * The backend's answer: a failure becomes 502 or 504, a draining node's refusal is retried on
+   * another node, a 101 to an upgrade becomes a tunnel, anything else is relayed as it is.
+   */
+  private void answered(HttpServerRequest request, AsyncResult<HttpClientResponse> ar, Backend backend,
+                        boolean upgrade, Set<Backend> tried) {
+    if (ar.failed()) {
+      backend.active.decrementAndGet();
+      failFromBackend(request, ar.cause());
+      return;
+    }
+    HttpClientResponse answer = ar.result();
+    if (draining(request, answer)) {
+      retryElsewhere(request, answer, backend, upgrade, tried);
+    } else if (upgrade && answer.statusCode() == 101) {
+      switchProtocols(request, answer, backend);
+    } else {
+      relay(request, answer, backend);
+    }
+  }
+
+  private static void switchProtocols(HttpServerRequest request, HttpClientResponse answer, Backend backend) {
+    NetSocket toServer = answer.netSocket();
+    toServer.pause();
+    request.response().headers().setAll(answer.headers()); // the backend's 101, unchanged
+    request.toNetSocket().onComplete(sar -> {
+      if (sar.failed()) {
         backend.active.decrementAndGet();
-        failFromBackend(request, ar.cause());
+        toServer.close();
         return;
       }
-      HttpClientResponse answer = ar.result();
-      if (draining(request, answer)) {
-        retryElsewhere(request, answer, backend, true, tried);
-        return;
-      }
-      if (answer.statusCode() != 101) {
-        relay(request, answer, backend);
-        return;
-      }
-      NetSocket toServer = answer.netSocket();
-      toServer.pause();
-      request.response().headers().setAll(answer.headers()); // the backend's 101, unchanged
-      request.toNetSocket().onComplete(sar -> {
-        if (sar.failed()) {
-          backend.active.decrementAndGet();
-          toServer.close();
-          return;
-        }
-        join(sar.result(), toServer, backend);
-      });
+      join(sar.result(), toServer, backend);
     });
   }
 
