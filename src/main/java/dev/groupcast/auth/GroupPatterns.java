@@ -8,11 +8,9 @@ public final class GroupPatterns {
 
   public static final GroupPatterns ANY = new GroupPatterns(List.of("*"));
 
-  private final List<String> patterns;
   private final Pattern regex;
 
   public GroupPatterns(List<String> patterns) {
-    this.patterns = List.copyOf(patterns);
     StringBuilder sb = new StringBuilder();
     for (String p : patterns) {
       if (sb.length() > 0) {
@@ -35,7 +33,4 @@ public final class GroupPatterns {
     return regex != null && regex.matcher(group).matches();
   }
 
-  public List<String> patterns() {
-    return patterns;
-  }
 }

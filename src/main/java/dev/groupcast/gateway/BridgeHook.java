@@ -75,7 +75,7 @@ final class BridgeHook implements Handler<BridgeEvent> {
         refuse(event, "unauthorized");
         return;
       }
-      String address = raw.getString("address", "");
+      String address = raw.getValue("address") instanceof String a ? a : "";
       String group = GroupNames.fromAddress(address);
       if (identity != null && group != null
           && !(publishing ? identity.mayPublish(group) : identity.mayJoin(group))) {

@@ -23,6 +23,7 @@ import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.bridge.PermittedOptions;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
@@ -130,7 +131,7 @@ public final class GatewayVerticle extends VerticleBase {
 
   private void ready(RoutingContext rc) {
     JsonObject body = new JsonObject()
-        .put("status", state.phase().name().toLowerCase())
+        .put("status", state.phase().name().toLowerCase(Locale.ROOT))
         .put("node", state.nodeId());
     json(rc, state.ready() ? 200 : 503, body);
   }

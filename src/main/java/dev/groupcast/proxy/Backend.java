@@ -17,7 +17,6 @@ public final class Backend {
   private final String key;
   /** Open tunnels and requests in flight: what {@code least-conn} compares. */
   final AtomicInteger active = new AtomicInteger();
-  final AtomicInteger tunnels = new AtomicInteger();
   private final ArrayDeque<Long> recentFailures = new ArrayDeque<>();
   private volatile long unavailableUntil;
   volatile boolean healthy = true;
@@ -37,14 +36,6 @@ public final class Backend {
 
   public int active() {
     return active.get();
-  }
-
-  public int tunnels() {
-    return tunnels.get();
-  }
-
-  public boolean healthy() {
-    return healthy;
   }
 
   boolean available(long now) {

@@ -23,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -223,11 +224,9 @@ public final class ProxyVerticle extends VerticleBase {
 
   /** Copies bytes both ways with backpressure until either side closes. */
   private static void join(NetSocket toClient, NetSocket toServer, Backend backend) {
-    backend.tunnels.incrementAndGet();
     AtomicBoolean closed = new AtomicBoolean();
     Runnable closeBoth = () -> {
       if (closed.compareAndSet(false, true)) {
-        backend.tunnels.decrementAndGet();
         backend.active.decrementAndGet();
         toClient.close();
         toServer.close();
@@ -241,7 +240,7 @@ public final class ProxyVerticle extends VerticleBase {
 
   private static boolean hasChunkedBody(HttpServerRequest request) {
     String te = request.getHeader(HttpHeaders.TRANSFER_ENCODING);
-    return te != null && te.toLowerCase().contains("chunked");
+    return te != null && te.toLowerCase(Locale.ROOT).contains("chunked");
   }
 
   private static boolean mayHaveBody(HttpServerRequest request, int status) {

@@ -5,7 +5,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.client.WebClient;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -135,10 +134,6 @@ public final class JarProcess implements AutoCloseable {
 
   public String log() throws IOException {
     return Files.readString(log);
-  }
-
-  public File logFile() {
-    return log.toFile();
   }
 
   @Override
