@@ -133,7 +133,7 @@ public final class GroupcastNode {
     BackendMonitor monitor = new BackendMonitor(config.proxy(), config.tls(), pool, nodes);
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     return vertx.deployVerticle(monitor)
-        .compose(id -> vertx.deployVerticle(() -> new ProxyVerticle(config.proxy(), config.tls(), pool),
+        .compose(id -> vertx.deployVerticle(() -> new ProxyVerticle(config.proxy(), config.tls(), config.http().headerTimeout(), pool),
             new DeploymentOptions().setInstances(instances)))
         .map(id -> {
           log.info("proxy listening on port {}: backends {}, balance {}", config.proxy().port(),

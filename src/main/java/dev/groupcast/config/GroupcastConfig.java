@@ -24,8 +24,10 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
   /**
    * {@code http.*}: where clients connect. {@code allowedOrigins} empty means any origin; otherwise a
    * browser handshake (WebSocket, SockJS, bridge) from an origin not listed is refused with 403.
+   * {@code headerTimeout}: a connection must deliver its first request head within this time, on
+   * this port and on the proxy port (slowloris).
    */
-  public record Http(String host, int port, List<String> allowedOrigins) {
+  public record Http(String host, int port, List<String> allowedOrigins, Duration headerTimeout) {
   }
 
   /**
@@ -127,7 +129,8 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
     return new GroupcastConfig(
         new Node(nodeId),
         roles(r),
-        new Http(r.nonEmpty("http.host"), r.port("http.port"), r.list("http.allowedOrigins")),
+        new Http(r.nonEmpty("http.host"), r.port("http.port"), r.list("http.allowedOrigins"),
+            r.duration("http.headerTimeout", Duration.ofMillis(100))),
         cluster(r),
         new History(r.integer("history.size", 1, MAX_GROUP_HISTORY),
             r.duration("history.ttl", Duration.ofSeconds(1))),

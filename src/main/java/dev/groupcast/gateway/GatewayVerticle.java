@@ -95,7 +95,7 @@ public final class GatewayVerticle extends VerticleBase {
 
     // idle connections go; WebSocket pings keep live ones busy well within this
     long idleMs = 2 * config.ws().pingInterval().toMillis() + config.ws().pongTimeout().toMillis();
-    HttpServerOptions options = new HttpServerOptions()
+    HttpServerOptions options = HeaderTimeout.prepare(new HttpServerOptions())
         .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(idleMs, 60_000)))
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         // frames up to twice the limit are answered with too_large; larger ones close with 1009
@@ -107,8 +107,8 @@ public final class GatewayVerticle extends VerticleBase {
     if (config.tls().enabled()) {
       TlsOptions.server(options, config.tls());
     }
-    return vertx.createHttpServer(options)
-        .requestHandler(router)
+    return new HeaderTimeout(vertx, config.http().headerTimeout())
+        .install(vertx.createHttpServer(options), router)
         .listen(config.http().port(), config.http().host());
   }
 

@@ -2,6 +2,7 @@ package dev.groupcast.proxy;
 
 import dev.groupcast.cluster.TlsOptions;
 import dev.groupcast.config.GroupcastConfig;
+import dev.groupcast.gateway.HeaderTimeout;
 import dev.groupcast.gateway.NodeState;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
@@ -22,6 +23,7 @@ import io.vertx.core.net.NetSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
@@ -47,6 +49,7 @@ public final class ProxyVerticle extends VerticleBase {
   private final GroupcastConfig.Proxy config;
   private final GroupcastConfig.Tls tls;
   private final BackendPool pool;
+  private final Duration headerTimeout;
   /** Idle keep-alive client connections are closed after this (nginx's keepalive_timeout is 75 s). */
   static final long CLIENT_IDLE_MS = 75_000;
   static final int REQUEST_POOL_PER_BACKEND = 256;
@@ -56,8 +59,10 @@ public final class ProxyVerticle extends VerticleBase {
   private HttpClient client;
   private HttpClient tunnelClient;
 
-  public ProxyVerticle(GroupcastConfig.Proxy config, GroupcastConfig.Tls tls, BackendPool pool) {
+  public ProxyVerticle(GroupcastConfig.Proxy config, GroupcastConfig.Tls tls, Duration headerTimeout,
+                       BackendPool pool) {
     this.config = config;
+    this.headerTimeout = headerTimeout;
     this.tls = tls;
     this.pool = pool;
   }
@@ -84,7 +89,7 @@ public final class ProxyVerticle extends VerticleBase {
     tunnelClient = vertx.createHttpClient(new HttpClientOptions(toBackends)
             .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, readTimeoutMs)),
         new PoolOptions().setHttp1MaxSize(MAX_TUNNELS_PER_BACKEND));
-    HttpServerOptions options = new HttpServerOptions()
+    HttpServerOptions options = HeaderTimeout.prepare(new HttpServerOptions())
         .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(CLIENT_IDLE_MS, readTimeoutMs + CLIENT_IDLE_MS)))
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         .setCompressionSupported(false)
@@ -93,8 +98,8 @@ public final class ProxyVerticle extends VerticleBase {
     if (tls.proxy()) {
       TlsOptions.server(options, tls);
     }
-    return vertx.createHttpServer(options)
-        .requestHandler(this::handle) // garbage, long lines, large headers: Vert.x answers 400/414/431 and closes
+    // garbage, long lines, large headers: Vert.x answers 400/414/431 and closes
+    return new HeaderTimeout(vertx, headerTimeout).install(vertx.createHttpServer(options), this::handle)
         .listen(config.port());
   }
 

@@ -45,7 +45,8 @@ class ConnectionLimitsTest {
         "GROUPCAST_WS_PING_INTERVAL", "200ms",
         "GROUPCAST_WS_PONG_TIMEOUT", "400ms",
         "GROUPCAST_HTTP_ALLOWED_ORIGINS", "https://judges.example",
-        "GROUPCAST_LIMITS_CONNECTIONS_PER_IP", "12"));
+        "GROUPCAST_LIMITS_CONNECTIONS_PER_IP", "12",
+        "GROUPCAST_HTTP_HEADER_TIMEOUT", "600ms"));
     port = cluster.httpPort(0);
   }
 
@@ -127,6 +128,37 @@ class ConnectionLimitsTest {
       assertTrue(containsCloseFrame(all, 1011), "closed with 1011 pong timeout");
       assertEquals("pong", live.ping().getString("type"), "a client that answers pings stays");
       assertFalse(live.isClosed());
+      net.close();
+    }
+  }
+
+  @Test
+  void aClientDrippingItsRequestHeadIsClosedAfterTheHeaderTimeout(Vertx vertx) {
+    try (WsClient live = WsClient.connect(vertx, port)) {
+      NetClient net = vertx.createNetClient();
+      NetSocket slow = Await.result(net.connect(port, "127.0.0.1"));
+      Promise<Long> closedAt = Promise.promise();
+      Buffer received = Buffer.buffer();
+      slow.handler(received::appendBuffer);
+      slow.closeHandler(v -> closedAt.tryComplete(System.currentTimeMillis()));
+      long opened = System.currentTimeMillis();
+      // one header byte every 50 ms: never idle, never complete, as slowloris does
+      String head = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + "a".repeat(1000);
+      int[] sent = {0};
+      long drip = vertx.setPeriodic(50, id -> {
+        if (sent[0] < head.length()) {
+          slow.write(head.substring(sent[0], ++sent[0]));
+        }
+      });
+      long closed = Await.result(closedAt.future());
+      vertx.cancelTimer(drip);
+      assertTrue(closed - opened >= 500, "not before the timeout: " + (closed - opened) + " ms");
+      assertEquals(0, received.length(), "closed without an answer, like nginx");
+      // a connection that sent its handshake in time outlives the header timeout
+      assertEquals("pong", live.ping().getString("type"));
+      assertFalse(live.isClosed());
+      assertEquals(200, Await.result(WebClient.create(vertx).get(port, "127.0.0.1", "/health/live").send())
+          .statusCode(), "the node keeps serving");
       net.close();
     }
   }

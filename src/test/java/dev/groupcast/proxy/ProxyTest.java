@@ -52,7 +52,7 @@ class ProxyTest {
     all.put("GROUPCAST_PROXY_PORT", String.valueOf(port));
     all.put("GROUPCAST_PROXY_BACKENDS", backends);
     GroupcastConfig config = ConfigLoader.load(null, all);
-    Await.result(vertx.deployVerticle(new ProxyVerticle(config.proxy(), config.tls(), new BackendPool(config.proxy()))));
+    Await.result(vertx.deployVerticle(new ProxyVerticle(config.proxy(), config.tls(), config.http().headerTimeout(), new BackendPool(config.proxy()))));
     return port;
   }
 
@@ -380,6 +380,19 @@ class ProxyTest {
       assertTrue(garbage.contains(" 400 ") && garbage.endsWith("<closed>"), garbage);
       String huge = raw(vertx, port, "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(20_000) + "\r\n\r\n", false);
       assertTrue(huge.contains(" 431 "), huge);
+      assertEquals(200, Await.result(WebClient.create(vertx).get(port, "127.0.0.1", "/x").send()).statusCode());
+    }
+  }
+
+  @Test
+  void anIncompleteRequestHeadIsClosedAfterTheHeaderTimeout(Vertx vertx) {
+    try (RecordingBackend backend = RecordingBackend.start(vertx, "a")) {
+      int port = proxy(vertx, Map.of("GROUPCAST_HTTP_HEADER_TIMEOUT", "300ms"), backend);
+      long start = System.currentTimeMillis();
+      String answer = raw(vertx, port, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nX-Slow: ", false);
+      assertEquals("<closed>", answer);
+      assertTrue(System.currentTimeMillis() - start >= 250, "closed by the timer, not at once");
+      assertEquals(0, backend.requests.size(), "nothing reached the backend");
       assertEquals(200, Await.result(WebClient.create(vertx).get(port, "127.0.0.1", "/x").send()).statusCode());
     }
   }
