@@ -70,7 +70,8 @@ public final class GroupcastNode {
     GroupHub hub = new GroupHub(history);
     NodeState state = new NodeState(config.node().id());
     List<LocalHub> localHubs = new CopyOnWriteArrayList<>();
-    ConnectionsPerAddress perAddress = new ConnectionsPerAddress(config.limits().connectionsPerIp());
+    ConnectionsPerAddress perAddress = new ConnectionsPerAddress(config.limits().connectionsPerIp(),
+        config.http().trustedProxies());
     return vertx.deployVerticle(hub)
         .compose(id -> {
           if (!config.has(Role.GATEWAY)) {

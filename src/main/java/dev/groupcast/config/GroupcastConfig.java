@@ -25,9 +25,11 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
    * {@code http.*}: where clients connect. {@code allowedOrigins} empty means any origin; otherwise a
    * browser handshake (WebSocket, SockJS, bridge) from an origin not listed is refused with 403.
    * {@code headerTimeout}: a connection must deliver its first request head within this time, on
-   * this port and on the proxy port (slowloris).
+   * this port and on the proxy port (slowloris). {@code trustedProxies}: peers whose
+   * {@code X-Forwarded-For} names the client, for per-address limits and ip-hash.
    */
-  public record Http(String host, int port, List<String> allowedOrigins, Duration headerTimeout) {
+  public record Http(String host, int port, List<String> allowedOrigins, Duration headerTimeout,
+                     TrustedProxies trustedProxies) {
   }
 
   /**
@@ -130,7 +132,7 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
         new Node(nodeId),
         roles(r),
         new Http(r.nonEmpty("http.host"), r.port("http.port"), r.list("http.allowedOrigins"),
-            r.duration("http.headerTimeout", Duration.ofMillis(100))),
+            r.duration("http.headerTimeout", Duration.ofMillis(100)), trustedProxies(r)),
         cluster(r),
         new History(r.integer("history.size", 1, MAX_GROUP_HISTORY),
             r.duration("history.ttl", Duration.ofSeconds(1))),
@@ -202,6 +204,14 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
           "must be shorter than shutdown.timeout");
     }
     return new Shutdown(timeout, drainDelay);
+  }
+
+  private static TrustedProxies trustedProxies(ConfigReader r) {
+    try {
+      return TrustedProxies.parse(r.list("http.trustedProxies"));
+    } catch (IllegalArgumentException e) {
+      throw ConfigException.badValue("http.trustedProxies", r.raw("http.trustedProxies"), e.getMessage());
+    }
   }
 
   private static Proxy proxy(ConfigReader r) {

@@ -1,16 +1,30 @@
 package dev.groupcast.gateway;
 
+import dev.groupcast.config.TrustedProxies;
+import io.vertx.core.MultiMap;
+import io.vertx.core.net.SocketAddress;
+
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** {@code limits.connectionsPerIp}: open client connections per client address on this node (0: no limit). */
+/**
+ * {@code limits.connectionsPerIp}: open client connections per client address on this node (0: no
+ * limit). Behind a proxy listed in {@code http.trustedProxies} the client is the one it forwards for.
+ */
 public final class ConnectionsPerAddress {
 
   private final int limit;
+  private final TrustedProxies trustedProxies;
   private final ConcurrentHashMap<String, AtomicInteger> open = new ConcurrentHashMap<>();
 
-  public ConnectionsPerAddress(int limit) {
+  public ConnectionsPerAddress(int limit, TrustedProxies trustedProxies) {
     this.limit = limit;
+    this.trustedProxies = trustedProxies;
+  }
+
+  /** The address a connection from {@code peer} with these handshake headers counts against. */
+  public String clientOf(SocketAddress peer, MultiMap headers) {
+    return trustedProxies.clientOf(peer, headers);
   }
 
   /** Counts a new connection, or refuses it when the address has {@code limit} open already. */

@@ -56,7 +56,7 @@ final class SockJSTransport {
                        ConnectionsPerAddress perAddress) {
     return SockJSHandler.create(vertx, options()).socketHandler(sock -> {
       sock.setWriteQueueMaxSize(sendQueueBytes);
-      String address = sock.remoteAddress() == null ? "unknown" : sock.remoteAddress().hostAddress();
+      String address = perAddress.clientOf(sock.remoteAddress(), sock.headers());
       if (!perAddress.tryOpen(address)) {
         sock.write(Frames.error(null, ErrorCode.RATE_LIMITED, "at most " + perAddress.limit()
             + " connections per client address (limits.connectionsPerIp)").text());

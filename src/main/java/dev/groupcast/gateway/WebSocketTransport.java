@@ -75,7 +75,7 @@ final class WebSocketTransport implements Handler<RoutingContext> {
 
   private void upgrade(RoutingContext rc, Identity identity) {
     HttpServerRequest request = rc.request();
-    String address = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+    String address = perAddress.clientOf(request.remoteAddress(), request.headers());
     if (!perAddress.tryOpen(address)) {
       HttpErrors.send(rc.response(), 429, ErrorCode.RATE_LIMITED,
           "at most " + perAddress.limit() + " connections per client address (limits.connectionsPerIp)");

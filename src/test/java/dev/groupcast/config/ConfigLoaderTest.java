@@ -84,6 +84,9 @@ class ConfigLoaderTest {
       "GROUPCAST_PROXY_PORT          | 65536      | proxy.port = \"65536\": out of range 1-65535",
       "GROUPCAST_CLUSTER_DISCOVERY   | dns        | cluster.discovery = \"dns\": must be tcp or kubernetes",
       "GROUPCAST_SHUTDOWN_DRAIN_DELAY | 30s       | shutdown.drainDelay = \"30s\": must be shorter than shutdown.timeout",
+      "GROUPCAST_HTTP_TRUSTED_PROXIES | proxy.local | http.trustedProxies = \"proxy.local\": not an IP address or CIDR range: proxy.local",
+      "GROUPCAST_HTTP_TRUSTED_PROXIES | 10.0.0.0/33 | http.trustedProxies = \"10.0.0.0/33\": bad prefix length in 10.0.0.0/33",
+      "GROUPCAST_HTTP_HEADER_TIMEOUT | 10ms       | http.headerTimeout = \"10ms\": must be at least 100ms",
   })
   void badValuesNameTheKeyAndTheValue(String env, String value, String message) {
     ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of(env, value)));

@@ -26,6 +26,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Per-connection limits, slow consumers, keepalive and allowed origins, on one node set tight. */
@@ -46,7 +47,8 @@ class ConnectionLimitsTest {
         "GROUPCAST_WS_PONG_TIMEOUT", "400ms",
         "GROUPCAST_HTTP_ALLOWED_ORIGINS", "https://judges.example",
         "GROUPCAST_LIMITS_CONNECTIONS_PER_IP", "12",
-        "GROUPCAST_HTTP_HEADER_TIMEOUT", "600ms"));
+        "GROUPCAST_HTTP_HEADER_TIMEOUT", "600ms",
+        "GROUPCAST_HTTP_TRUSTED_PROXIES", "127.0.0.1"));
     port = cluster.httpPort(0);
   }
 
@@ -196,6 +198,30 @@ class ConnectionLimitsTest {
       open.forEach(ws -> Await.result(ws.close()));
       client.close();
     }
+  }
+
+  @Test
+  void behindATrustedProxyTheForwardedClientIsCounted(Vertx vertx) {
+    var client = vertx.createWebSocketClient(new io.vertx.core.http.WebSocketClientOptions().setMaxConnections(50));
+    List<io.vertx.core.http.WebSocket> open = new ArrayList<>();
+    try {
+      for (int i = 0; i < 12; i++) {
+        // what a client writes left of the proxy's entry is not believed: all twelve are 203.0.113.7
+        open.add(Await.result(client.connect(forwardedFor("198.51.100." + i + ", 203.0.113.7"))));
+      }
+      Throwable refused = assertThrows(AssertionError.class,
+          () -> Await.result(client.connect(forwardedFor("203.0.113.7")))).getCause();
+      assertEquals(429, assertInstanceOf(UpgradeRejectedException.class, refused).getStatus());
+      open.add(Await.result(client.connect(forwardedFor("203.0.113.8"))));
+    } finally {
+      open.forEach(ws -> Await.result(ws.close()));
+      client.close();
+    }
+  }
+
+  private static WebSocketConnectOptions forwardedFor(String chain) {
+    return new WebSocketConnectOptions().setPort(port).setHost("127.0.0.1").setURI("/ws")
+        .addHeader("X-Forwarded-For", chain);
   }
 
   /** A closed connection frees its place once the server has seen the close. */

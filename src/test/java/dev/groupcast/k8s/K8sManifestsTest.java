@@ -35,6 +35,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -71,6 +72,8 @@ class K8sManifestsTest {
     Files.writeString(file, config.getData().get("groupcast.json"));
     Map<String, String> env = new HashMap<>();
     env.put("GROUPCAST_CLUSTER_HOST", "127.0.0.1"); // the pod IP in a cluster
+    env.put("GROUPCAST_AUTH_JWT_SECRET", "x".repeat(32)); // from the Secret groupcast-auth
+    env.put("GROUPCAST_AUTH_API_KEY", "key");
     appConfig = ConfigLoader.load(file, env); // the app's own validation: a bad value fails here
   }
 
@@ -174,6 +177,16 @@ class K8sManifestsTest {
     EnvVar podIp = env("POD_IP");
     assertEquals("status.podIP", podIp.getValueFrom().getFieldRef().getFieldPath());
     assertEquals("$(POD_IP)", env("GROUPCAST_CLUSTER_HOST").getValue(), "the event bus advertises the pod IP");
+  }
+
+  @Test
+  void authIsOnWithItsCredentialsFromASecret() {
+    assertTrue(appConfig.auth().required(), "the k8s example demands tokens");
+    for (String name : List.of("GROUPCAST_AUTH_JWT_SECRET", "GROUPCAST_AUTH_API_KEY")) {
+      EnvVar var = env(name);
+      assertEquals("groupcast-auth", var.getValueFrom().getSecretKeyRef().getName(), name + " comes from the Secret");
+    }
+    assertFalse(appConfig.http().trustedProxies().isEmpty(), "the proxies in front of the gateways are trusted");
   }
 
   @Test
