@@ -1,6 +1,7 @@
 package dev.groupcast;
 
 import dev.groupcast.auth.Authenticator;
+import dev.groupcast.bench.BenchCommand;
 import dev.groupcast.config.ConfigException;
 import dev.groupcast.config.ConfigLoader;
 import dev.groupcast.config.GroupcastConfig;
@@ -27,6 +28,7 @@ public final class Main {
 
   private static final String USAGE = """
       usage: java -jar groupcast.jar [run] [-c FILE | --conf FILE]
+             java -jar groupcast.jar bench SCENARIO [options]   (bench --help)
 
         -c, --conf FILE   configuration file (JSON) read over the packed defaults
         -h, --help        this help
@@ -40,6 +42,12 @@ public final class Main {
   public static void main(String[] args) {
     System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.SLF4JLogDelegateFactory");
     System.setProperty("hazelcast.logging.type", "slf4j");
+    if (args.length > 0 && args[0].equals("bench")) {
+      // the bench's output is its result: only problems are logged
+      ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME))
+          .setLevel(ch.qos.logback.classic.Level.WARN);
+      System.exit(BenchCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+    }
 
     Path confFile = null;
     for (int i = 0; i < args.length; i++) {

@@ -1,0 +1,293 @@
+package dev.groupcast.bench;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.json.JsonObject;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * {@code bench fanout}: subscribers spread over the URLs in groups, publishers sending a fixed number
+ * of messages at a rate or as fast as acks allow. Each body names its publisher, its number and when
+ * it was sent, so every subscriber counts what it got, what it got twice and how late it came.
+ */
+final class FanoutBench {
+
+  /** How long deliveries may stall once every publish is answered before the rest count as lost. */
+  private static final long SETTLE_NANOS = TimeUnit.SECONDS.toNanos(5);
+  private static final long RETRY_MS = 20;
+
+  private final Vertx vertx;
+  private final WebSocketClient client;
+  private final BenchOptions options;
+  private final Progress progress;
+  private final String runId = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
+  private final String padding;
+
+  private final Latencies latencies = new Latencies();
+  private final LongAdder deliveries = new LongAdder();
+  private final LongAdder duplicates = new LongAdder();
+  private final LongAdder published = new LongAdder();
+  private final LongAdder acked = new LongAdder();
+  private final LongAdder refused = new LongAdder();
+  private final LongAdder retried = new LongAdder();
+  private final AtomicLong lastProgressNanos = new AtomicLong();
+  private final AtomicLong lastDeliveryNanos = new AtomicLong();
+  private int[] perPublisher;
+
+  FanoutBench(Vertx vertx, WebSocketClient client, BenchOptions options, Progress progress) {
+    this.vertx = vertx;
+    this.client = client;
+    this.options = options;
+    this.progress = progress;
+    this.padding = "x".repeat(Math.max(0, options.size() - 40));
+  }
+
+  private String group(int index) {
+    return "bench-" + runId + "-" + index;
+  }
+
+  private URI url(int index) {
+    return options.urls().get(index % options.urls().size());
+  }
+
+  JsonObject run() throws Exception {
+    int publishers = options.publishers();
+    perPublisher = new int[publishers];
+    for (int p = 0; p < publishers; p++) {
+      perPublisher[p] = options.messages() / publishers + (p < options.messages() % publishers ? 1 : 0);
+    }
+    long expected = 0;
+    int[] members = new int[options.groups()];
+    for (int i = 0; i < options.subscribers(); i++) {
+      members[i % options.groups()]++;
+    }
+    for (int p = 0; p < publishers; p++) {
+      for (int n = 0; n < perPublisher[p]; n++) {
+        expected += members[n % options.groups()];
+      }
+    }
+
+    List<BenchSocket> sockets = new ArrayList<>();
+    try {
+      progress.status("subscribing " + options.subscribers());
+      for (int from = 0; from < options.subscribers(); from += 200) {
+        List<Future<BenchSocket>> batch = new ArrayList<>();
+        for (int i = from; i < Math.min(options.subscribers(), from + 200); i++) {
+          batch.add(subscribe(i));
+        }
+        for (Future<BenchSocket> f : batch) {
+          sockets.add(f.await(30, TimeUnit.SECONDS));
+        }
+      }
+      List<Publisher> senders = new ArrayList<>();
+      for (int p = 0; p < publishers; p++) {
+        Publisher publisher = new Publisher(p, perPublisher[p]);
+        senders.add(publisher);
+        sockets.add(BenchSocket.open(vertx, client, url(p), options.protocol(), publisher).await(30, TimeUnit.SECONDS));
+      }
+      long expectedDeliveries = expected;
+      progress.counters(() -> "published " + published.sum() + " acked " + acked.sum() + " delivered "
+          + deliveries.sum() + "/" + expectedDeliveries + " p99 " + latencies.percentileMs(99) + " ms");
+      long start = System.nanoTime();
+      lastProgressNanos.set(start);
+      senders.forEach(s -> s.socket.context().runOnContext(v -> s.start(start)));
+      long deadline = start + options.duration().toNanos();
+      Promise<Void> done = Promise.promise();
+      long check = vertx.setPeriodic(50, id -> {
+        long now = System.nanoTime();
+        boolean allAnswered = acked.sum() + refused.sum() >= options.messages();
+        if (deliveries.sum() >= expectedDeliveries && allAnswered
+            || allAnswered && now - lastProgressNanos.get() > SETTLE_NANOS
+            || now > deadline) {
+          done.tryComplete();
+        }
+      });
+      done.future().await();
+      vertx.cancelTimer(check);
+      long end = Math.max(lastDeliveryNanos.get(), start + 1);
+      double seconds = (end - start) / 1e9;
+      long got = deliveries.sum();
+      progress.stop();
+      return new JsonObject()
+          .put("scenario", "fanout")
+          .put("protocol", options.protocol().name().toLowerCase(java.util.Locale.ROOT))
+          .put("urls", options.urls().stream().map(URI::toString).toList())
+          .put("subscribers", options.subscribers())
+          .put("groups", options.groups())
+          .put("publishers", publishers)
+          .put("rate", options.rate())
+          .put("bytes", options.size())
+          .put("published", published.sum())
+          .put("acked", acked.sum())
+          .put("refused", refused.sum())
+          .put("retried", retried.sum())
+          .put("expectedDeliveries", expectedDeliveries)
+          .put("deliveries", got)
+          .put("lost", expectedDeliveries - got)
+          .put("duplicates", duplicates.sum())
+          .put("deliveriesPerSec", Math.round(got / seconds))
+          .put("elapsedMs", Math.round(seconds * 1000))
+          .put("latencyMs", latencies.toJson());
+    } finally {
+      progress.stop();
+      for (BenchSocket s : sockets) {
+        s.close();
+      }
+    }
+  }
+
+  private Future<BenchSocket> subscribe(int index) {
+    Subscriber subscriber = new Subscriber(perPublisher);
+    String group = group(index % options.groups());
+    Promise<BenchSocket> joined = Promise.promise();
+    subscriber.onJoined = joined;
+    return BenchSocket.open(vertx, client, url(index), options.protocol(), subscriber)
+        .compose(socket -> {
+          socket.join(group, 0);
+          return joined.future();
+        });
+  }
+
+  /** Counts one subscriber's deliveries: one bit per (publisher, number) to see duplicates. */
+  private final class Subscriber implements BenchSocket.Listener {
+    private final BitSet[] seen;
+    Promise<BenchSocket> onJoined;
+
+    Subscriber(int[] perPublisher) {
+      seen = new BitSet[perPublisher.length];
+      for (int p = 0; p < perPublisher.length; p++) {
+        seen[p] = new BitSet(perPublisher[p]);
+      }
+    }
+
+    @Override
+    public void acked(BenchSocket socket, long id) {
+      onJoined.tryComplete(socket);
+    }
+
+    @Override
+    public void refused(BenchSocket socket, long id, String code) {
+      onJoined.tryFail("join refused: " + code);
+    }
+
+    @Override
+    public void message(BenchSocket socket, String frame) {
+      long now = System.nanoTime();
+      // body: ~PUBLISHER.NUMBER.SENT_NANOS~padding
+      int open = frame.indexOf('~');
+      int close = open < 0 ? -1 : frame.indexOf('~', open + 1);
+      if (close < 0) {
+        return;
+      }
+      int dot1 = frame.indexOf('.', open);
+      int dot2 = frame.indexOf('.', dot1 + 1);
+      int publisher = Integer.parseInt(frame, open + 1, dot1, 10);
+      int number = Integer.parseInt(frame, dot1 + 1, dot2, 10);
+      long sent = Long.parseLong(frame, dot2 + 1, close, 10);
+      if (publisher >= seen.length) {
+        return;
+      }
+      if (seen[publisher].get(number)) {
+        duplicates.increment();
+        return;
+      }
+      seen[publisher].set(number);
+      latencies.record(now - sent);
+      deliveries.increment();
+      lastProgressNanos.set(now);
+      lastDeliveryNanos.accumulateAndGet(now, Math::max);
+    }
+
+    @Override
+    public void closed(BenchSocket socket) {
+      onJoined.tryFail("closed before joining");
+    }
+  }
+
+  /** Sends its share of the messages, keeping a window of unacked ones or following the rate. */
+  private final class Publisher implements BenchSocket.Listener {
+    private final int index;
+    private final int count;
+    private BenchSocket socket;
+    private int next;
+    private int inFlight;
+    private long start;
+
+    Publisher(int index, int count) {
+      this.index = index;
+      this.count = count;
+    }
+
+    @Override
+    public void ready(BenchSocket socket) {
+      this.socket = socket;
+    }
+
+    void start(long startNanos) {
+      start = startNanos;
+      if (options.rate() == 0) {
+        fillWindow();
+      } else {
+        double perSecond = (double) options.rate() / options.publishers();
+        vertx.setPeriodic(5, id -> {
+          long due = Math.min(count, (long) ((System.nanoTime() - start) / 1e9 * perSecond) + 1);
+          while (next < due) {
+            send(next++);
+          }
+          if (next >= count) {
+            vertx.cancelTimer(id);
+          }
+        });
+      }
+    }
+
+    private void fillWindow() {
+      while (inFlight < options.inflight() && next < count) {
+        inFlight++;
+        send(next++);
+      }
+    }
+
+    private void send(int number) {
+      String body = "~" + index + "." + number + "." + System.nanoTime() + "~" + padding;
+      socket.publish(group(number % options.groups()), body, number);
+      published.increment();
+    }
+
+    @Override
+    public void acked(BenchSocket socket, long id) {
+      acked.increment();
+      lastProgressNanos.set(System.nanoTime());
+      answered();
+    }
+
+    @Override
+    public void refused(BenchSocket socket, long id, String code) {
+      if ("rate_limited".equals(code) && id >= 0) {
+        retried.increment();
+        published.decrement();
+        vertx.setTimer(RETRY_MS, t -> send((int) id)); // the server refused it: it was not accepted
+        return;
+      }
+      refused.increment();
+      answered();
+    }
+
+    private void answered() {
+      if (options.rate() == 0) {
+        inFlight--;
+        fillWindow();
+      }
+    }
+  }
+}
