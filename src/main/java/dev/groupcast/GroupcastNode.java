@@ -102,9 +102,9 @@ public final class GroupcastNode {
             }
           });
           state.markReady();
-          log.info("node {} ready (roles {}, cluster of {}){}", config.node().id(), roleKeys(config),
-              hazelcast.getCluster().getMembers().size(), config.has(Role.GATEWAY)
-                  ? ": http://" + config.http().host() + ":" + config.http().port() : "");
+          log.info("node {} ready (roles {}, cluster of {}, {} transport){}", config.node().id(), roleKeys(config),
+              hazelcast.getCluster().getMembers().size(), vertx.isNativeTransportEnabled() ? "epoll" : "nio",
+              config.has(Role.GATEWAY) ? ": http://" + config.http().host() + ":" + config.http().port() : "");
           return new GroupcastNode(config, vertx, hub, state, localHubs);
         });
   }

@@ -9,9 +9,11 @@ import dev.groupcast.group.Outbound;
 import dev.groupcast.group.Session;
 import dev.groupcast.proxy.HeaderRules;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrameType;
@@ -81,8 +83,9 @@ final class WebSocketTransport implements Handler<RoutingContext> {
           "at most " + perAddress.limit() + " connections per client address (limits.connectionsPerIp)");
       return;
     }
+    HttpConnection connection = request.connection();
     request.toWebSocket()
-        .onSuccess(ws -> attach(ws, identity, () -> perAddress.closed(address)))
+        .onSuccess(ws -> attach(ws, FlushBatching.install(connection), identity, () -> perAddress.closed(address)))
         .onFailure(e -> {
           perAddress.closed(address);
           log.debug("WebSocket handshake from {} refused: {}", request.remoteAddress(), e.getMessage());
@@ -90,9 +93,9 @@ final class WebSocketTransport implements Handler<RoutingContext> {
         });
   }
 
-  private void attach(ServerWebSocket ws, Identity identity, Runnable onClosed) {
+  private void attach(ServerWebSocket ws, ChannelHandlerContext raw, Identity identity, Runnable onClosed) {
     ws.setWriteQueueMaxSize(sendQueueBytes);
-    Session session = new Session(new WebSocketOutbound(ws), hub, settings, auth, identity);
+    Session session = new Session(new WebSocketOutbound(ws, raw), hub, settings, auth, identity);
     keepalive.watch(ws);
     ws.textMessageHandler(session::onText);
     ws.binaryMessageHandler(b -> session.onBinary());
@@ -111,14 +114,23 @@ final class WebSocketTransport implements Handler<RoutingContext> {
     session.open();
   }
 
-  /** Writes the shared UTF-8 bytes of a frame without copying or re-encoding them per connection. */
-  private record WebSocketOutbound(ServerWebSocket ws) implements Outbound {
+  /**
+   * Writes frames framed once per node: the pre-encoded WebSocket frame goes under the encoder
+   * ({@code raw}, on the connection's event loop), so a member costs a buffer duplicate and a share
+   * of one flush. Without {@code raw}, the shared UTF-8 bytes go through Vert.x's WebSocket.
+   */
+  private record WebSocketOutbound(ServerWebSocket ws, ChannelHandlerContext raw) implements Outbound {
 
     @Override
     public void send(OutFrame frame) {
       if (ws.writeQueueFull()) {
         // limits.sendQueueBytes already wait for this client: it resumes elsewhere with since
         ws.close(CLOSE_TRY_AGAIN_LATER, "slow consumer");
+        return;
+      }
+      if (raw != null && raw.executor().inEventLoop() && !ws.isClosed()) {
+        raw.write(frame.webSocketFrame().retainedDuplicate(), raw.voidPromise());
+        raw.pipeline().flush(); // through the batching handler: one system call per burst
         return;
       }
       ByteBuf bytes = ((BufferInternal) frame.utf8()).getByteBuf();

@@ -2,6 +2,7 @@ package dev.groupcast.proxy;
 
 import dev.groupcast.cluster.TlsOptions;
 import dev.groupcast.config.GroupcastConfig;
+import dev.groupcast.gateway.FlushBatching;
 import dev.groupcast.gateway.HeaderTimeout;
 import dev.groupcast.gateway.NodeState;
 import io.vertx.core.AsyncResult;
@@ -229,6 +230,8 @@ public final class ProxyVerticle extends VerticleBase {
 
   /** Copies bytes both ways with backpressure until either side closes. */
   private static void join(NetSocket toClient, NetSocket toServer, Backend backend) {
+    FlushBatching.install(toClient);
+    FlushBatching.install(toServer);
     AtomicBoolean closed = new AtomicBoolean();
     Runnable closeBoth = () -> {
       if (closed.compareAndSet(false, true)) {
