@@ -17,8 +17,8 @@ trap cleanup EXIT
 
 GROUPCAST_HTTP_PORT=$HTTP_PORT GROUPCAST_CLUSTER_PORT=$CLUSTER_PORT GROUPCAST_NODE_ID=bench-heap \
   java -jar target/groupcast.jar > "$WORK/heap-node.log" 2>&1 & node=$!; pids+=($node)
-for _ in $(seq 300); do
-  [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$HTTP_PORT/health/ready || true)" = 200 ] && break
+until [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$HTTP_PORT/health/ready || true)" = 200 ]; do
+  kill -0 "$node" 2>/dev/null || { echo "the node stopped:"; tail -3 "$WORK/heap-node.log"; exit 1; }
   sleep 0.1
 done
 
@@ -31,7 +31,7 @@ rss_kib() { awk '/VmRSS/ { print $2 }' "/proc/$node/status"; }
 
 # warm-up: the connection path's classes and pools are loaded before the baseline
 java -jar target/groupcast.jar bench connections --url "ws://127.0.0.1:$HTTP_PORT/ws" --connections 200 --duration 1s >/dev/null 2>&1
-: > "$WORK/heap-rounds.txt"
+pers=()
 for r in $(seq "$ROUNDS"); do
   base=$(live_kib); base_rss=$(rss_kib)
   java -jar target/groupcast.jar bench connections --url "ws://127.0.0.1:$HTTP_PORT/ws" --connections "$N" \
@@ -45,7 +45,8 @@ for r in $(seq "$ROUNDS"); do
   kill "$bench"; wait "$bench" 2>/dev/null || true
   per=$(( (held - base) * 1024 / N ))
   rss_per=$(( (held_rss - base_rss) * 1024 / N ))
-  echo "round $r: live heap ${base} KiB -> ${held} KiB with $N connections: $per bytes of heap per connection (RSS +$rss_per bytes)" | tee -a "$WORK/heap-rounds.txt"
+  pers+=("$per")
+  echo "round $r: live heap ${base} KiB -> ${held} KiB with $N connections: $per bytes of heap per connection (process RSS +$rss_per bytes)"
   sleep 2   # the node sees the closes
 done
-sort -t: -k2 -n "$WORK/heap-rounds.txt" | awk -v n="$ROUNDS" '{ a[NR] = $0 } END { print "median: " a[int((n + 1) / 2)] }'
+printf '%s\n' "${pers[@]}" | sort -n | awk '{ a[NR] = $1 } END { print "median: " a[int((NR + 1) / 2)] " bytes of heap per idle connection" }'

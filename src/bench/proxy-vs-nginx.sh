@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Echo through groupcast's proxy role vs through Debian's nginx (the seeds' configuration), same Node.js
 # ws echo backend, alternating in one run. Prints each round and the median ratios.
-#   src/bench/proxy-vs-nginx.sh [rounds=5] [seconds=10] [connections=50] [inflight=8] [bytes=64]
+#   [LOADGEN=bench|node] src/bench/proxy-vs-nginx.sh [rounds=5] [seconds=10] [connections=50] [inflight=8] [bytes=64]
 # Needs: target/groupcast.jar (mvn -B package -DskipTests), node + npm, nginx (apt-get install nginx).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,7 +27,15 @@ for port in $BACKEND_PORT $NGINX_PORT $PROXY_PORT; do
   for _ in $(seq 200); do (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
 done
 
-load() { node "$WORK/echo-load.mjs" "ws://127.0.0.1:$1/" "$CONNS" "$INFLIGHT" "$BYTES" "$2"; }
+# the load generator: groupcast's own (bench echo), or LOADGEN=node for the Node.js ws one
+load() {
+  if [ "${LOADGEN:-bench}" = node ]; then
+    node "$WORK/echo-load.mjs" "ws://127.0.0.1:$1/" "$CONNS" "$INFLIGHT" "$BYTES" "$2"
+  else
+    java -jar target/groupcast.jar bench echo --url "ws://127.0.0.1:$1/" --connections "$CONNS" \
+      --inflight "$INFLIGHT" --size "$BYTES" --duration "${2}s" --json 2>/dev/null | tail -n 1
+  fi
+}
 echo "warm-up (not counted)"; load $PROXY_PORT 5 >/dev/null; load $NGINX_PORT 5 >/dev/null
 : > "$WORK/rounds.jsonl"
 for r in $(seq "$ROUNDS"); do

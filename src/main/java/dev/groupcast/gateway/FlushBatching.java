@@ -3,6 +3,7 @@ package dev.groupcast.gateway;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslHandler;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.impl.HttpServerConnection;
 import io.vertx.core.internal.net.NetSocketInternal;
@@ -40,8 +41,15 @@ public final class FlushBatching {
   private static ChannelHandlerContext install(ChannelHandlerContext context) {
     ChannelPipeline pipeline = context.pipeline();
     if (pipeline.get(NAME) == null) {
-      // first in the pipeline: every flush the connection's handlers issue passes through it
-      pipeline.addFirst(NAME, new FlushConsolidationHandler(MAX_DEFERRED_FLUSHES, true));
+      // every flush the connection's handlers issue passes through it; right after TLS, so what is
+      // written at its context is still encrypted
+      ChannelHandlerContext tls = pipeline.context(SslHandler.class);
+      FlushConsolidationHandler batching = new FlushConsolidationHandler(MAX_DEFERRED_FLUSHES, true);
+      if (tls != null) {
+        pipeline.addAfter(tls.name(), NAME, batching);
+      } else {
+        pipeline.addFirst(NAME, batching);
+      }
     }
     return pipeline.context(NAME);
   }

@@ -5,6 +5,7 @@ import dev.groupcast.config.GroupcastConfig;
 import dev.groupcast.gateway.FlushBatching;
 import dev.groupcast.gateway.HeaderTimeout;
 import dev.groupcast.gateway.NodeState;
+import io.netty.channel.ChannelHandlerContext;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -20,6 +21,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -230,8 +232,6 @@ public final class ProxyVerticle extends VerticleBase {
 
   /** Copies bytes both ways with backpressure until either side closes. */
   private static void join(NetSocket toClient, NetSocket toServer, Backend backend) {
-    FlushBatching.install(toClient);
-    FlushBatching.install(toServer);
     AtomicBoolean closed = new AtomicBoolean();
     Runnable closeBoth = () -> {
       if (closed.compareAndSet(false, true)) {
@@ -242,8 +242,36 @@ public final class ProxyVerticle extends VerticleBase {
     };
     toClient.closeHandler(v -> closeBoth.run());
     toServer.closeHandler(v -> closeBoth.run());
+    if (splice(toClient, toServer)) {
+      // bytes Vert.x took in before the relays went in still go out, ahead of what they read
+      toClient.handler(toServer::write);
+      toServer.handler(toClient::write);
+      toClient.resume();
+      toServer.resume();
+      return;
+    }
+    FlushBatching.install(toClient);
+    FlushBatching.install(toServer);
     toClient.pipeTo(toServer).onComplete(v -> closeBoth.run());
     toServer.pipeTo(toClient).onComplete(v -> closeBoth.run());
+  }
+
+  /**
+   * Puts a {@link Relay} in front of Vert.x on both connections when they share an event loop (the
+   * backend connection is opened from the client's): no Vert.x buffer copies, one flush per read.
+   */
+  private static boolean splice(NetSocket toClient, NetSocket toServer) {
+    if (!(toClient instanceof NetSocketInternal client) || !(toServer instanceof NetSocketInternal server)) {
+      return false;
+    }
+    ChannelHandlerContext c = client.channelHandlerContext();
+    ChannelHandlerContext s = server.channelHandlerContext();
+    if (c.executor() != s.executor() || !c.executor().inEventLoop()) {
+      return false;
+    }
+    c.pipeline().addBefore(c.name(), Relay.NAME, new Relay(s.channel()));
+    s.pipeline().addBefore(s.name(), Relay.NAME, new Relay(c.channel()));
+    return true;
   }
 
   private static boolean hasChunkedBody(HttpServerRequest request) {
