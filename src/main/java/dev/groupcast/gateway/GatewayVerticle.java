@@ -101,10 +101,6 @@ public final class GatewayVerticle extends VerticleBase {
         // frames up to twice the limit are answered with too_large; larger ones close with 1009
         .setMaxWebSocketFrameSize(2 * maxBytes)
         .setMaxWebSocketMessageSize(2 * maxBytes)
-        // every write to a client happens on its own event loop (sessions, hubs and keepalive run
-        // there): Vert.x then writes straight through instead of keeping a queue per connection
-        // (two 4 KB queues per WebSocket, the largest part of an idle connection's heap)
-        .setStrictThreadMode(true)
         // a deflate context per connection costs far more memory than group traffic saves
         .setPerFrameWebSocketCompressionSupported(false)
         .setPerMessageWebSocketCompressionSupported(false);
