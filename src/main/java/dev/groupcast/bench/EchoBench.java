@@ -71,7 +71,6 @@ final class EchoBench {
     String payload = "x".repeat(options.size());
     List<WebSocket> sockets = new ArrayList<>();
     try {
-      progress.status("connecting " + options.connections());
       progress.counters(() -> "echoed " + echoed.sum() + " p99 " + latencies.percentileMs(99) + " ms"
           + (measuring ? "" : " (warm-up)"));
       List<Future<WebSocket>> opening = new ArrayList<>();
