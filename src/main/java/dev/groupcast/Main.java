@@ -40,6 +40,9 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    if (args.length == 0 || args[0].equals("run") || args[0].startsWith("-c") || args[0].startsWith("--conf")) {
+      ClassPreloader.start();
+    }
     System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.SLF4JLogDelegateFactory");
     System.setProperty("hazelcast.logging.type", "slf4j");
     if (args.length > 0 && args[0].equals("bench")) {
