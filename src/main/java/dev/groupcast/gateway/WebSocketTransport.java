@@ -85,7 +85,10 @@ final class WebSocketTransport implements Handler<RoutingContext> {
     }
     HttpConnection connection = request.connection();
     request.toWebSocket()
-        .onSuccess(ws -> attach(ws, FlushBatching.install(connection), identity, () -> perAddress.closed(address)))
+        .onSuccess(ws -> {
+          WriteQueueTrim.trim(ws, connection); // on the event loop, before the socket is shared
+          attach(ws, FlushBatching.install(connection), identity, () -> perAddress.closed(address));
+        })
         .onFailure(e -> {
           perAddress.closed(address);
           log.debug("WebSocket handshake from {} refused: {}", request.remoteAddress(), e.getMessage());
