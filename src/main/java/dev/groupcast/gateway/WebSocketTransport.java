@@ -9,6 +9,7 @@ import dev.groupcast.group.Outbound;
 import dev.groupcast.group.Session;
 import dev.groupcast.proxy.HeaderRules;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Handler;
@@ -119,25 +120,56 @@ final class WebSocketTransport implements Handler<RoutingContext> {
 
   /**
    * Writes frames framed once per node: the pre-encoded WebSocket frame goes under the encoder
-   * ({@code raw}, on the connection's event loop), so a member costs a buffer duplicate and a share
-   * of one flush. Without {@code raw}, the shared UTF-8 bytes go through Vert.x's WebSocket.
+   * ({@code raw}, on the connection's event loop), so a member costs a buffer duplicate, and the
+   * flush is shared with every other connection written to in the same event-loop turn
+   * ({@link PendingFlushes}). Without {@code raw}, the shared UTF-8 bytes go through Vert.x's WebSocket.
    */
-  private record WebSocketOutbound(ServerWebSocket ws, ChannelHandlerContext raw) implements Outbound {
+  private static final class WebSocketOutbound implements Outbound, PendingFlushes.Flushable {
+
+    private final ServerWebSocket ws;
+    private final ChannelHandlerContext raw;
+    private boolean flushPending;
+
+    WebSocketOutbound(ServerWebSocket ws, ChannelHandlerContext raw) {
+      this.ws = ws;
+      this.raw = raw;
+    }
 
     @Override
     public void send(OutFrame frame) {
-      if (ws.writeQueueFull()) {
-        // limits.sendQueueBytes already wait for this client: it resumes elsewhere with since
-        ws.close(CLOSE_TRY_AGAIN_LATER, "slow consumer");
+      if (raw != null && raw.executor().inEventLoop()) {
+        Channel channel = raw.channel();
+        if (!channel.isWritable()) {
+          // limits.sendQueueBytes already wait for this client (the channel's high-water mark, set by
+          // setWriteQueueMaxSize): it resumes elsewhere with since
+          slowConsumer();
+        } else if (channel.isActive()) {
+          raw.write(frame.webSocketFrame().retainedDuplicate(), raw.voidPromise());
+          if (!flushPending) {
+            flushPending = true;
+            PendingFlushes.add(this, raw.executor());
+          }
+        }
         return;
       }
-      if (raw != null && raw.executor().inEventLoop() && !ws.isClosed()) {
-        raw.write(frame.webSocketFrame().retainedDuplicate(), raw.voidPromise());
-        raw.pipeline().flush(); // through the batching handler: one system call per burst
+      if (ws.writeQueueFull()) {
+        slowConsumer();
         return;
       }
       ByteBuf bytes = ((BufferInternal) frame.utf8()).getByteBuf();
       ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, bytes, true));
+    }
+
+    private void slowConsumer() {
+      if (!ws.isClosed()) {
+        ws.close(CLOSE_TRY_AGAIN_LATER, "slow consumer");
+      }
+    }
+
+    @Override
+    public void flushNow() {
+      flushPending = false;
+      raw.flush(); // from the batching handler's own context: straight to the socket
     }
 
     @Override

@@ -5,6 +5,8 @@ import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
 
+import java.nio.ByteBuffer;
+
 /**
  * One outbound text frame, encoded once and written to any number of sessions: the UTF-8 bytes are
  * shared, never copied per member.
@@ -40,16 +42,20 @@ public final class OutFrame {
       ByteBuf payload = ((BufferInternal) utf8).getByteBuf();
       int length = payload.readableBytes();
       int headerLength = length < 126 ? 2 : length < 65536 ? 4 : 10;
-      frame = Unpooled.buffer(headerLength + length);
-      frame.writeByte(0x81); // FIN + text
+      // direct memory: epoll copies a heap buffer into a direct one on every write, i.e. per member.
+      // A JDK buffer, freed by the garbage collector, since the frame has no single owner to release it.
+      ByteBuffer bytes = ByteBuffer.allocateDirect(headerLength + length);
+      bytes.put((byte) 0x81); // FIN + text
       if (length < 126) {
-        frame.writeByte(length);
+        bytes.put((byte) length);
       } else if (length < 65536) {
-        frame.writeByte(126).writeShort(length);
+        bytes.put((byte) 126).putShort((short) length);
       } else {
-        frame.writeByte(127).writeLong(length);
+        bytes.put((byte) 127).putLong(length);
       }
-      frame.writeBytes(payload, payload.readerIndex(), length);
+      payload.getBytes(payload.readerIndex(), bytes);
+      bytes.flip();
+      frame = Unpooled.wrappedBuffer(bytes);
       webSocketFrame = frame;
     }
     return frame;
