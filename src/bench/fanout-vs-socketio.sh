@@ -4,13 +4,13 @@
 # one run. Around each run it reads the CPU time of every server process of that contender (the two
 # JVMs; or the two node processes and redis-server) and reports deliveries per server CPU-second.
 # Prints each round and the medians; the rows go to target/bench/fanout-rounds.jsonl.
-#   [WARMUPS=5] src/bench/fanout-vs-socketio.sh [rounds=5] [subscribers=200] [messages=2000]
+#   [WARMUPS=20] src/bench/fanout-vs-socketio.sh [rounds=5] [subscribers=200] [messages=2000]
 # Needs: target/groupcast.jar (mvn -B package -DskipTests), node + npm, redis-server
 # (apt-get install -y redis-server), curl.
 # shellcheck disable=SC2016 # the node -e programs are single-quoted on purpose
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-ROUNDS=${1:-5} SUBSCRIBERS=${2:-200} MESSAGES=${3:-2000} WARMUPS=${WARMUPS:-5}
+ROUNDS=${1:-5} SUBSCRIBERS=${2:-200} MESSAGES=${3:-2000} WARMUPS=${WARMUPS:-20}
 REDIS_PORT=9311 SIO_PORTS=(9312 9313) GC_HTTP_PORTS=(9321 9322) GC_CLUSTER_PORTS=(9331 9332)
 WORK=target/bench; mkdir -p "$WORK"
 [ -f target/groupcast.jar ] || { echo "build first: mvn -B package -DskipTests"; exit 2; }

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Echo through groupcast's proxy role vs through Debian's nginx (the seeds' configuration), same Node.js
 # ws echo backend, alternating in one run. Prints each round and the median ratios.
-#   [LOADGEN=bench|node] src/bench/proxy-vs-nginx.sh [rounds=5] [seconds=10] [connections=50] [inflight=8] [bytes=64]
+#   [LOADGEN=bench|node] [WARMUP=30] src/bench/proxy-vs-nginx.sh [rounds=5] [seconds=10] [connections=50] [inflight=8] [bytes=64]
 # Needs: target/groupcast.jar (mvn -B package -DskipTests), node + npm, nginx (apt-get install nginx).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-ROUNDS=${1:-5} SECONDS_PER_ROUND=${2:-10} CONNS=${3:-50} INFLIGHT=${4:-8} BYTES=${5:-64}
+ROUNDS=${1:-5} SECONDS_PER_ROUND=${2:-10} CONNS=${3:-50} INFLIGHT=${4:-8} BYTES=${5:-64} WARMUP=${WARMUP:-30}
 BACKEND_PORT=9301 NGINX_PORT=9302 PROXY_PORT=9303
 WORK=target/bench; mkdir -p "$WORK/nginx/logs"
 [ -f target/groupcast.jar ] || { echo "build first: mvn -B package -DskipTests"; exit 2; }
@@ -36,10 +36,13 @@ load() {
       --inflight "$INFLIGHT" --size "$BYTES" --duration "${2}s" --json 2>/dev/null | tail -n 1
   fi
 }
-echo "warm-up (not counted)"; load $PROXY_PORT 5 >/dev/null; load $NGINX_PORT 5 >/dev/null
+# a server runs for days: the JVM's JIT gets its compilations done before anything counts (nginx is
+# compiled ahead of time and needs none, it gets the same load anyway)
+echo "warm-up: ${WARMUP}s each (not counted)"; load $PROXY_PORT "$WARMUP" >/dev/null; load $NGINX_PORT "$WARMUP" >/dev/null
 : > "$WORK/rounds.jsonl"
 for r in $(seq "$ROUNDS"); do
-  for who in proxy nginx; do
+  order="proxy nginx"; [ $((r % 2)) = 0 ] && order="nginx proxy"   # alternate who goes first
+  for who in $order; do
     port=$PROXY_PORT; [ $who = nginx ] && port=$NGINX_PORT
     line=$(load $port "$SECONDS_PER_ROUND")
     echo "{\"round\":$r,\"who\":\"$who\",\"result\":$line}" >> "$WORK/rounds.jsonl"

@@ -11,6 +11,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
@@ -23,6 +24,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.impl.ConnectionBase;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -192,6 +194,9 @@ public final class ProxyVerticle extends VerticleBase {
   }
 
   private void tunnel(HttpServerRequest request, HttpClientRequest toBackend, Backend backend, Set<Backend> tried) {
+    // once spliced, the tunnel's bytes bypass the HTTP stream, which then sees the connection close
+    // before "its" response ended: expected, and the tunnel's own close handling covers it
+    toBackend.exceptionHandler(e -> log.debug("tunnel request to {}: {}", backend, e.toString()));
     toBackend.connect().onComplete(ar -> answered(request, ar, backend, true, tried));
   }
 
@@ -226,12 +231,21 @@ public final class ProxyVerticle extends VerticleBase {
         toServer.close();
         return;
       }
-      join(sar.result(), toServer, backend);
+      join(sar.result(), toServer, backendChannel(answer), backend);
     });
   }
 
+  /**
+   * The backend connection's own channel: the client's tunnel socket is an adapter over the HTTP
+   * stream, so splicing has to go around it to the connection beneath.
+   */
+  private static ChannelHandlerContext backendChannel(HttpClientResponse answer) {
+    HttpConnection connection = answer.request().connection();
+    return connection instanceof ConnectionBase base ? base.channelHandlerContext() : null;
+  }
+
   /** Copies bytes both ways with backpressure until either side closes. */
-  private static void join(NetSocket toClient, NetSocket toServer, Backend backend) {
+  private static void join(NetSocket toClient, NetSocket toServer, ChannelHandlerContext server, Backend backend) {
     AtomicBoolean closed = new AtomicBoolean();
     Runnable closeBoth = () -> {
       if (closed.compareAndSet(false, true)) {
@@ -242,7 +256,7 @@ public final class ProxyVerticle extends VerticleBase {
     };
     toClient.closeHandler(v -> closeBoth.run());
     toServer.closeHandler(v -> closeBoth.run());
-    if (splice(toClient, toServer)) {
+    if (splice(toClient, server)) {
       // bytes Vert.x took in before the relays went in still go out, ahead of what they read
       toClient.handler(toServer::write);
       toServer.handler(toClient::write);
@@ -260,12 +274,11 @@ public final class ProxyVerticle extends VerticleBase {
    * Puts a {@link Relay} in front of Vert.x on both connections when they share an event loop (the
    * backend connection is opened from the client's): no Vert.x buffer copies, one flush per read.
    */
-  private static boolean splice(NetSocket toClient, NetSocket toServer) {
-    if (!(toClient instanceof NetSocketInternal client) || !(toServer instanceof NetSocketInternal server)) {
+  private static boolean splice(NetSocket toClient, ChannelHandlerContext s) {
+    if (!(toClient instanceof NetSocketInternal client) || s == null) {
       return false;
     }
     ChannelHandlerContext c = client.channelHandlerContext();
-    ChannelHandlerContext s = server.channelHandlerContext();
     if (c.executor() != s.executor() || !c.executor().inEventLoop()) {
       return false;
     }

@@ -1,8 +1,10 @@
 package dev.groupcast.proxy;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
 
 /**
  * One direction of an upgraded tunnel at the Netty level, as in Netty's HexDumpProxy: what one
@@ -15,16 +17,40 @@ final class Relay extends ChannelInboundHandlerAdapter {
   static final String NAME = "groupcast-relay";
 
   private final Channel to;
+  /** The other side's relay: what is written there skips Vert.x's handlers on the way out. */
+  private ChannelHandlerContext out;
 
   Relay(Channel to) {
     this.to = to;
   }
 
+  private ChannelHandlerContext out() {
+    if (out == null || out.isRemoved()) {
+      out = to.pipeline().context(NAME);
+    }
+    return out;
+  }
+
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    to.write(msg, to.voidPromise());
+    if (msg instanceof HttpContent content) {
+      // the backend side's HTTP decoder, upgraded, still wraps bytes (and ends the 101 with an empty
+      // last content): pass the bytes, drop the markers
+      ByteBuf bytes = content.content();
+      if (!bytes.isReadable()) {
+        content.release();
+        return;
+      }
+      msg = bytes;
+    }
+    ChannelHandlerContext out = out();
+    if (out == null) {
+      to.write(msg, to.voidPromise());
+    } else {
+      out.write(msg, out.voidPromise());
+    }
     if (!to.isWritable()) {
-      to.flush();
+      flush();
       if (!to.isWritable()) {
         ctx.channel().config().setAutoRead(false); // resumed by the other side's relay
       }
@@ -33,8 +59,17 @@ final class Relay extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
-    to.flush();
+    flush();
     ctx.fireChannelReadComplete();
+  }
+
+  private void flush() {
+    ChannelHandlerContext out = out();
+    if (out == null) {
+      to.flush();
+    } else {
+      out.flush();
+    }
   }
 
   @Override
