@@ -20,9 +20,10 @@ node "$WORK/echo-server.mjs" $BACKEND_PORT > "$WORK/echo.log" 2>&1 & pids+=($!)
 sed "s/BACKEND_PORT/$BACKEND_PORT/; s/NGINX_PORT/$NGINX_PORT/" src/bench/nginx-echo.conf > "$WORK/nginx/nginx.conf"
 user=""; [ "$(id -u)" -eq 0 ] && user="user root;"
 nginx -p "$WORK/nginx" -c "$PWD/$WORK/nginx/nginx.conf" -g "daemon off; pid $PWD/$WORK/nginx/nginx.pid; error_log $PWD/$WORK/nginx/logs/error.log; $user" & pids+=($!)
+nginx_master=$!
 GROUPCAST_ROLES=proxy GROUPCAST_PROXY_PORT=$PROXY_PORT GROUPCAST_PROXY_BACKENDS=127.0.0.1:$BACKEND_PORT \
   GROUPCAST_CLUSTER_PORT=9304 GROUPCAST_NODE_ID=bench-proxy \
-  java -jar target/groupcast.jar > "$WORK/proxy.log" 2>&1 & pids+=($!)
+  java -jar target/groupcast.jar > "$WORK/proxy.log" 2>&1 & pids+=($!); proxy_pid=$!
 for port in $BACKEND_PORT $NGINX_PORT $PROXY_PORT; do
   for _ in $(seq 200); do (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
 done
@@ -36,6 +37,20 @@ load() {
       --inflight "$INFLIGHT" --size "$BYTES" --duration "${2}s" --json 2>/dev/null | tail -n 1
   fi
 }
+# cpu_ticks PID...: utime + stime of the processes (all threads), from /proc/PID/stat fields 14 and 15
+cpu_ticks() {
+  local total=0 stat rest f
+  for p in "$@"; do
+    stat=$(< /proc/"$p"/stat); rest=${stat##*) }
+    read -r -a f <<< "$rest"
+    total=$((total + f[11] + f[12]))
+  done
+  echo $total
+}
+# the processes doing the proxying: the JVM, or nginx's workers (the master only supervises)
+servers() { if [ "$1" = proxy ]; then echo "$proxy_pid"; else pgrep -P "$nginx_master" | tr '\n' ' '; fi; }
+CLK_TCK=$(getconf CLK_TCK)
+
 # a server runs for days: the JVM's JIT gets its compilations done before anything counts (nginx is
 # compiled ahead of time and needs none, it gets the same load anyway)
 echo "warm-up: ${WARMUP}s each (not counted)"; load $PROXY_PORT "$WARMUP" >/dev/null; load $NGINX_PORT "$WARMUP" >/dev/null
@@ -44,9 +59,14 @@ for r in $(seq "$ROUNDS"); do
   order="proxy nginx"; [ $((r % 2)) = 0 ] && order="nginx proxy"   # alternate who goes first
   for who in $order; do
     port=$PROXY_PORT; [ $who = nginx ] && port=$NGINX_PORT
+    # shellcheck disable=SC2046 # servers prints PIDs to split
+    before=$(cpu_ticks $(servers $who))
     line=$(load $port "$SECONDS_PER_ROUND")
-    echo "{\"round\":$r,\"who\":\"$who\",\"result\":$line}" >> "$WORK/rounds.jsonl"
-    echo "round $r $who: $line"
+    # shellcheck disable=SC2046
+    after=$(cpu_ticks $(servers $who))
+    cpu=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }')
+    echo "{\"round\":$r,\"who\":\"$who\",\"serverCpuSec\":$cpu,\"result\":$line}" >> "$WORK/rounds.jsonl"
+    echo "round $r $who: server CPU ${cpu}s: $line"
   done
 done
 node -e '
@@ -59,4 +79,10 @@ const p99 = rounds.map(r => { const p = pair(r, "p99"); return p.proxy / p.nginx
 const m = (who, k) => med(rows.filter(x => x.who === who).map(x => x.result[k]));
 console.log(`median messages/s: proxy ${m("proxy","msgsPerSec")}, nginx ${m("nginx","msgsPerSec")}; median ratio proxy/nginx ${med(tput).toFixed(3)}`);
 console.log(`median p99 ms:     proxy ${m("proxy","p99")}, nginx ${m("nginx","p99")}; median ratio proxy/nginx ${med(p99).toFixed(3)}`);
+// on 2 shared cores both usually hit the same ceiling (the one-threaded Node backend): the CPU each
+// proxy spends per message shows the headroom the throughput cannot
+const perCpu = (x) => x.result.messages / x.serverCpuSec;
+const eff = rounds.map(r => { const p = {}; rows.filter(x => x.round === r).forEach(x => p[x.who] = perCpu(x)); return p.proxy / p.nginx; });
+const mc = (who) => med(rows.filter(x => x.who === who).map(perCpu));
+console.log(`median messages per proxy CPU-second: proxy ${mc("proxy").toFixed(0)}, nginx ${mc("nginx").toFixed(0)}; median ratio proxy/nginx ${med(eff).toFixed(3)}`);
 ' "$WORK/rounds.jsonl"
