@@ -151,14 +151,15 @@ public final class Frames {
     return error(e.requestId(), e.code(), e.getMessage());
   }
 
+  /** A group message: the frame fanned out to every member of the group on a node. */
   public static OutFrame message(GroupMessage m) {
-    return frame(new JsonObject()
+    return new OutFrame(new JsonObject()
         .put("type", "message")
         .put("group", m.group())
         .put("seq", m.seq())
         .put("from", m.from())
         .put("body", m.body())
-        .put("ts", m.ts()));
+        .put("ts", m.ts()).encode(), true);
   }
 
   private static JsonObject putId(JsonObject json, Object id) {
@@ -169,6 +170,6 @@ public final class Frames {
   }
 
   private static OutFrame frame(JsonObject json) {
-    return new OutFrame(json.encode());
+    return new OutFrame(json.encode(), false);
   }
 }

@@ -15,12 +15,15 @@ public final class OutFrame {
 
   private final String text;
   private final Buffer utf8;
+  /** Written to many connections (a group message), rather than to one (an ack, an error). */
+  private final boolean shared;
   /** The whole server-to-client WebSocket frame (header and payload), built on first use. */
   private volatile ByteBuf webSocketFrame;
 
-  OutFrame(String text) {
+  OutFrame(String text, boolean shared) {
     this.text = text;
     this.utf8 = Buffer.buffer(text);
+    this.shared = shared;
   }
 
   public String text() {
@@ -42,9 +45,11 @@ public final class OutFrame {
       ByteBuf payload = ((BufferInternal) utf8).getByteBuf();
       int length = payload.readableBytes();
       int headerLength = length < 126 ? 2 : length < 65536 ? 4 : 10;
-      // direct memory: epoll copies a heap buffer into a direct one on every write, i.e. per member.
-      // A JDK buffer, freed by the garbage collector, since the frame has no single owner to release it.
-      ByteBuffer bytes = ByteBuffer.allocateDirect(headerLength + length);
+      // shared: direct memory, since epoll copies a heap buffer into a direct one on every write, i.e.
+      // per member; a JDK buffer, freed by the garbage collector, as the frame has no single owner to
+      // release it. One recipient: a heap buffer, copied once, costs less than a direct allocation.
+      int size = headerLength + length;
+      ByteBuffer bytes = shared ? ByteBuffer.allocateDirect(size) : ByteBuffer.allocate(size);
       bytes.put((byte) 0x81); // FIN + text
       if (length < 126) {
         bytes.put((byte) length);
