@@ -42,15 +42,10 @@ final class PendingFlushes {
 
   private void flushAll() {
     scheduled = false;
-    // a flush may run handlers that write and list again: take the list as it is now
-    int n = pending.size();
-    for (int i = 0; i < n; i++) {
+    // size() is read each time: a connection listed again meanwhile is flushed in this same pass
+    for (int i = 0; i < pending.size(); i++) {
       pending.get(i).flushNow();
     }
-    pending.subList(0, n).clear();
-    if (!pending.isEmpty() && !scheduled) {
-      scheduled = true;
-      flushAll();
-    }
+    pending.clear();
   }
 }
