@@ -6,6 +6,7 @@ import dev.groupcast.gateway.FlushBatching;
 import dev.groupcast.gateway.HeaderTimeout;
 import dev.groupcast.gateway.NodeState;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -221,7 +222,7 @@ public final class ProxyVerticle extends VerticleBase {
     }
   }
 
-  private static void switchProtocols(HttpServerRequest request, HttpClientResponse answer, Backend backend) {
+  private void switchProtocols(HttpServerRequest request, HttpClientResponse answer, Backend backend) {
     NetSocket toServer = answer.netSocket();
     toServer.pause();
     request.response().headers().setAll(answer.headers()); // the backend's 101, unchanged
@@ -231,7 +232,7 @@ public final class ProxyVerticle extends VerticleBase {
         toServer.close();
         return;
       }
-      join(sar.result(), toServer, backendChannel(answer), backend);
+      join(sar.result(), toServer, backendChannel(answer), backend, config.readTimeout());
     });
   }
 
@@ -244,19 +245,25 @@ public final class ProxyVerticle extends VerticleBase {
     return connection instanceof ConnectionBase base ? base.channelHandlerContext() : null;
   }
 
-  /** Copies bytes both ways with backpressure until either side closes. */
-  private static void join(NetSocket toClient, NetSocket toServer, ChannelHandlerContext server, Backend backend) {
+  /** Copies bytes both ways with backpressure until either side closes or both stay quiet too long. */
+  private static void join(NetSocket toClient, NetSocket toServer, ChannelHandlerContext server, Backend backend,
+                           Duration readTimeout) {
     AtomicBoolean closed = new AtomicBoolean();
+    TunnelIdleTimer[] idle = new TunnelIdleTimer[1];
     Runnable closeBoth = () -> {
       if (closed.compareAndSet(false, true)) {
         backend.active.decrementAndGet();
+        if (idle[0] != null) {
+          idle[0].cancel();
+        }
         toClient.close();
         toServer.close();
       }
     };
     toClient.closeHandler(v -> closeBoth.run());
     toServer.closeHandler(v -> closeBoth.run());
-    if (splice(toClient, server)) {
+    idle[0] = splice(toClient, server, readTimeout, closeBoth);
+    if (idle[0] != null) {
       // bytes Vert.x took in before the relays went in still go out, ahead of what they read
       toClient.handler(toServer::write);
       toServer.handler(toClient::write);
@@ -273,18 +280,30 @@ public final class ProxyVerticle extends VerticleBase {
   /**
    * Puts a {@link Relay} in front of Vert.x on both connections when they share an event loop (the
    * backend connection is opened from the client's): no Vert.x buffer copies, one flush per read.
+   * Vert.x's idle handlers go, since they turn every write's void promise into a promise with a
+   * listener: the relays keep the read timeout themselves. Returns that timer, or null when not spliced.
    */
-  private static boolean splice(NetSocket toClient, ChannelHandlerContext s) {
+  private static TunnelIdleTimer splice(NetSocket toClient, ChannelHandlerContext s, Duration readTimeout,
+                                        Runnable close) {
     if (!(toClient instanceof NetSocketInternal client) || s == null) {
-      return false;
+      return null;
     }
     ChannelHandlerContext c = client.channelHandlerContext();
     if (c.executor() != s.executor() || !c.executor().inEventLoop()) {
-      return false;
+      return null;
     }
-    c.pipeline().addBefore(c.name(), Relay.NAME, new Relay(s.channel()));
-    s.pipeline().addBefore(s.name(), Relay.NAME, new Relay(c.channel()));
-    return true;
+    TunnelIdleTimer idle = new TunnelIdleTimer(c.executor(), readTimeout, close);
+    c.pipeline().addBefore(c.name(), Relay.NAME, new Relay(s.channel(), idle));
+    s.pipeline().addBefore(s.name(), Relay.NAME, new Relay(c.channel(), idle));
+    for (ChannelHandlerContext side : new ChannelHandlerContext[] {c, s}) {
+      side.pipeline().toMap().forEach((name, handler) -> {
+        if (handler instanceof IdleStateHandler) {
+          side.pipeline().remove(handler);
+        }
+      });
+    }
+    idle.start();
+    return idle;
   }
 
   private static boolean hasChunkedBody(HttpServerRequest request) {

@@ -10,18 +10,20 @@ import io.netty.handler.codec.http.HttpContent;
  * One direction of an upgraded tunnel at the Netty level, as in Netty's HexDumpProxy: what one
  * connection reads is written to the other as the same buffer (no copy into Vert.x buffers), one
  * flush per read burst, and the reading side stops reading while the other cannot take more.
- * Everything else (close, errors, idle timeouts) still reaches Vert.x's handler behind it.
+ * Close and errors still reach Vert.x's handler behind it; the read timeout is {@link TunnelIdleTimer}'s.
  */
 final class Relay extends ChannelInboundHandlerAdapter {
 
   static final String NAME = "groupcast-relay";
 
   private final Channel to;
+  private final TunnelIdleTimer idle;
   /** The other side's relay: what is written there skips Vert.x's handlers on the way out. */
   private ChannelHandlerContext out;
 
-  Relay(Channel to) {
+  Relay(Channel to, TunnelIdleTimer idle) {
     this.to = to;
+    this.idle = idle;
   }
 
   private ChannelHandlerContext out() {
@@ -33,6 +35,7 @@ final class Relay extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    idle.read();
     if (msg instanceof HttpContent content) {
       // the backend side's HTTP decoder, upgraded, still wraps bytes (and ends the 101 with an empty
       // last content): pass the bytes, drop the markers

@@ -343,6 +343,24 @@ class ProxyTest {
   }
 
   @Test
+  void aTunnelWithTrafficOneWayOutlivesTheReadTimeoutAndClosesOnceQuiet(Vertx vertx) {
+    try (RecordingBackend backend = RecordingBackend.start(vertx, "a")) {
+      int port = proxy(vertx, Map.of("GROUPCAST_PROXY_READ_TIMEOUT", "400ms"), backend);
+      WebSocket ws = Await.result(vertx.createWebSocketClient().connect(port, "127.0.0.1", "/ws?mute"));
+      Promise<Void> closed = Promise.promise();
+      ws.closeHandler(v -> closed.tryComplete());
+      long sender = vertx.setPeriodic(100, id -> ws.writeTextMessage("tick"));
+      awaitTrue(vertx, () -> backend.received.get() >= 15, "1.5 s of client-to-backend traffic");
+      vertx.cancelTimer(sender);
+      assertFalse(closed.future().isComplete(), "traffic one way keeps the tunnel open past the read timeout");
+      long quietFrom = System.currentTimeMillis();
+      Await.result(closed.future());
+      assertTrue(System.currentTimeMillis() - quietFrom >= 250, "closed by the read timeout once quiet");
+      awaitTrue(vertx, () -> backend.closedSockets.get() == 1, "the backend side is closed too");
+    }
+  }
+
+  @Test
   void aThousandConcurrentTunnels(Vertx vertx) {
     int count = 1000;
     try (RecordingBackend backend = RecordingBackend.start(vertx, "a")) {

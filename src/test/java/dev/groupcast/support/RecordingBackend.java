@@ -30,6 +30,8 @@ public final class RecordingBackend implements AutoCloseable {
   public final ConcurrentLinkedQueue<JsonObject> requests = new ConcurrentLinkedQueue<>();
   public final AtomicInteger openSockets = new AtomicInteger();
   public final AtomicInteger closedSockets = new AtomicInteger();
+  /** Text frames taken in by {@code /ws?mute} sockets. */
+  public final AtomicInteger received = new AtomicInteger();
 
   private RecordingBackend(String id, int port, HttpServer server) {
     this.id = id;
@@ -86,6 +88,10 @@ public final class RecordingBackend implements AutoCloseable {
     ws.writeTextMessage(report.encode());
     if ("close".equals(query)) {
       ws.close();
+      return;
+    }
+    if ("mute".equals(query)) {
+      ws.textMessageHandler(text -> received.incrementAndGet()); // traffic one way only
       return;
     }
     ws.textMessageHandler(ws::writeTextMessage);
