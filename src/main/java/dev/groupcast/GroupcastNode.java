@@ -15,7 +15,22 @@ import dev.groupcast.group.HistoryStore;
 import dev.groupcast.group.LocalHub;
 import dev.groupcast.proxy.BackendMonitor;
 import dev.groupcast.proxy.BackendPool;
+import dev.groupcast.proxy.ProxyMeters;
 import dev.groupcast.proxy.ProxyVerticle;
+import dev.groupcast.group.Presence;
+import dev.groupcast.ops.NodeMetrics;
+import dev.groupcast.ops.NodeStats;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.MetricsDomain;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -54,20 +69,47 @@ public final class GroupcastNode {
   /** Joins the cluster and deploys the node's roles; the future fails if any step does. */
   public static Future<GroupcastNode> start(GroupcastConfig config) {
     HazelcastClusterManager clusterManager = new HazelcastClusterManager(ClusterSetup.hazelcastConfig(config));
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    VertxOptions options = ClusterSetup.vertxOptions(config).setMetricsOptions(metricsOptions());
     return Vertx.builder()
-        .with(ClusterSetup.vertxOptions(config))
+        .with(options)
         .withClusterManager(clusterManager)
+        .withMetrics(new MicrometerMetricsFactory(registry))
         .buildClustered()
-        .compose(vertx -> deploy(config, vertx, clusterManager)
-            .recover(e -> vertx.close().transform(v -> Future.failedFuture(e))));
+        .compose(vertx -> {
+          NodeMetrics.install(vertx, new NodeMetrics(registry));
+          return deploy(config, vertx, clusterManager, options.getEventBusOptions().getClusterNodeMetadata())
+              .recover(e -> vertx.close().transform(v -> Future.failedFuture(e)));
+        });
+  }
+
+  /**
+   * Vert.x's worker pools; not the per-message domains (event bus, TCP and HTTP server bytes), which
+   * would put a counter on every frame of the fan-out path.
+   */
+  private static MicrometerMetricsOptions metricsOptions() {
+    MicrometerMetricsOptions options = new MicrometerMetricsOptions().setEnabled(true);
+    for (MetricsDomain domain : new MetricsDomain[] {MetricsDomain.EVENT_BUS, MetricsDomain.NET_SERVER,
+        MetricsDomain.NET_CLIENT, MetricsDomain.HTTP_CLIENT, MetricsDomain.DATAGRAM_SOCKET, MetricsDomain.VERTICLES,
+        MetricsDomain.HTTP_SERVER}) {
+      options.addDisabledMetricsCategory(domain);
+    }
+    return options;
   }
 
   private static Future<GroupcastNode> deploy(GroupcastConfig config, Vertx vertx,
-                                              HazelcastClusterManager clusterManager) {
+                                              HazelcastClusterManager clusterManager, JsonObject metadata) {
     HazelcastInstance hazelcast = clusterManager.getHazelcastInstance();
     ClusterNodes nodes = new ClusterNodes(clusterManager);
     HistoryStore history = new HistoryStore(vertx, hazelcast, config.history());
-    GroupHub hub = new GroupHub(history);
+    Presence presence = new Presence(vertx, hazelcast, config.node().id());
+    GroupHub hub = new GroupHub(history, presence);
+    NodeMetrics metrics = NodeMetrics.of(vertx);
+    metrics.gauge("groupcast.cluster.size", "Nodes in the cluster, as this node sees it", nodes::size);
     NodeState state = new NodeState(config.node().id());
     List<LocalHub> localHubs = new CopyOnWriteArrayList<>();
     ConnectionsPerAddress perAddress = new ConnectionsPerAddress(config.limits().connectionsPerIp(),
@@ -83,6 +125,8 @@ public final class GroupcastNode {
               new DeploymentOptions().setInstances(instances));
         })
         .compose(id -> config.has(Role.PROXY) ? deployProxy(config, vertx, nodes) : Future.succeededFuture(null))
+        .compose(monitor -> new NodeStats(vertx, metadata, state, hub, localHubs, monitor == null ? null : monitor.pool())
+            .serve(nodes.localBusId()).map(monitor))
         .compose(monitor -> localMemberSafe(vertx, hazelcast).map(monitor))
         .map(monitor -> {
           hazelcast.getCluster().addMembershipListener(new MembershipListener() {
@@ -96,6 +140,7 @@ public final class GroupcastNode {
             @Override
             public void memberRemoved(MembershipEvent event) {
               hub.catchUpAll();
+              presence.memberGone(event.getMember().getUuid());
               if (monitor != null) {
                 monitor.membershipChanged();
               }
@@ -131,6 +176,7 @@ public final class GroupcastNode {
   /** The backend monitor first, so the proxy listens with its backends known. */
   private static Future<BackendMonitor> deployProxy(GroupcastConfig config, Vertx vertx, ClusterNodes nodes) {
     BackendPool pool = new BackendPool(config.proxy());
+    ProxyMeters.register(NodeMetrics.of(vertx), pool);
     BackendMonitor monitor = new BackendMonitor(config.proxy(), config.tls(), pool, nodes);
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     return vertx.deployVerticle(monitor)

@@ -7,6 +7,7 @@ import dev.groupcast.config.ConfigLoader;
 import dev.groupcast.config.GroupcastConfig;
 import dev.groupcast.config.Role;
 import dev.groupcast.cluster.PortCheck;
+import dev.groupcast.logging.LogConfigurator;
 import io.vertx.core.Handler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 import java.nio.file.Path;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -27,10 +29,12 @@ public final class Main {
   static final int EXIT_USAGE = 2;
 
   private static final String USAGE = """
-      usage: java -jar groupcast.jar [run] [-c FILE | --conf FILE]
-             java -jar groupcast.jar bench SCENARIO [options]   (bench --help)
+      usage: java -jar groupcast.jar [run] [-c FILE | --conf FILE]   start a node (the default)
+             java -jar groupcast.jar bench SCENARIO [options]     load generator (bench --help)
+             java -jar groupcast.jar demo [--port P]              3 nodes + a proxy here (demo --help)
 
         -c, --conf FILE   configuration file (JSON) read over the packed defaults
+        -V, --version     the version
         -h, --help        this help
 
       Every key can also be set with an environment variable: GROUPCAST_ + the key path in upper
@@ -40,7 +44,8 @@ public final class Main {
   }
 
   public static void main(String[] args) {
-    if (args.length == 0 || args[0].equals("run") || args[0].startsWith("-c") || args[0].startsWith("--conf")) {
+    if (args.length == 0 || args[0].equals("run") || args[0].equals("demo") || args[0].startsWith("-c")
+        || args[0].startsWith("--conf")) {
       ClassPreloader.start();
     }
     System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.SLF4JLogDelegateFactory");
@@ -50,6 +55,14 @@ public final class Main {
       ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME))
           .setLevel(ch.qos.logback.classic.Level.WARN);
       System.exit(BenchCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+    }
+
+    if (args.length > 0 && args[0].equals("demo")) {
+      int code = DemoCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out, System.err);
+      if (code >= 0) {
+        System.exit(code);
+      }
+      return; // the demo runs until a signal
     }
 
     Path confFile = null;
@@ -63,6 +76,10 @@ public final class Main {
         }
         case "-h", "--help" -> {
           System.out.println(USAGE);
+          System.exit(0);
+        }
+        case "-V", "--version" -> {
+          System.out.println("groupcast " + version());
           System.exit(0);
         }
         case "-c", "--conf" -> {
@@ -85,6 +102,7 @@ public final class Main {
     try {
       config = ConfigLoader.load(confFile, System.getenv());
       Authenticator.checkKeys(config.auth());
+      LogConfigurator.useJson(config.log().json());
     } catch (ConfigException e) {
       System.err.println("groupcast: config: " + e.getMessage());
       System.exit(EXIT_USAGE);
@@ -118,15 +136,28 @@ public final class Main {
       System.exit(EXIT_FAILURE);
       return;
     }
-    // SIGTERM and SIGINT are the normal way to stop a node (Kubernetes, Ctrl-C): stop cleanly and
-    // exit 0, not the 143/130 the JVM reports for a signal death.
-    Thread stopper = new Thread(() -> {
+    onStopSignal(() -> {
       log.info("stopping node {}", config.node().id());
-      int code = 0;
       try {
         node.close().await(config.shutdown().timeout().toMillis(), TimeUnit.MILLISECONDS);
+        return 0;
       } catch (Exception e) {
         log.warn("shutdown did not finish cleanly: {}", e.toString());
+        return EXIT_FAILURE;
+      }
+    });
+  }
+
+  /**
+   * SIGTERM and SIGINT are the normal way to stop (Kubernetes, Ctrl-C): {@code stop} runs once, on
+   * its own thread, and its result is the exit code, not the 143/130 the JVM reports for a signal death.
+   */
+  static void onStopSignal(Callable<Integer> stop) {
+    Thread stopper = new Thread(() -> {
+      int code;
+      try {
+        code = stop.call();
+      } catch (Exception e) {
         code = EXIT_FAILURE;
       }
       System.exit(code);
@@ -139,6 +170,12 @@ public final class Main {
     };
     Signal.handle(new Signal("TERM"), onSignal::handle);
     Signal.handle(new Signal("INT"), onSignal::handle);
+  }
+
+  /** From the jar's manifest; "dev" when run from classes. */
+  static String version() {
+    String v = Main.class.getPackage().getImplementationVersion();
+    return v != null ? v : "dev";
   }
 
   private static void usageError(String message) {

@@ -18,20 +18,33 @@ public final class ClusterNodes {
     this.clusterManager = clusterManager;
   }
 
-  /** Each node's metadata ({@code node}, {@code http}, {@code roles}); a node that has none yet is left out. */
+  /** This node's event-bus node id. */
+  public String localBusId() {
+    return clusterManager.getNodeId();
+  }
+
+  public int size() {
+    return clusterManager.getNodes().size();
+  }
+
+  /**
+   * Each node's metadata ({@code node}, {@code http}, {@code roles}) plus {@code bus}, its event-bus
+   * node id; a node that has none yet is left out.
+   */
   public Future<List<JsonObject>> list() {
     List<Future<NodeInfo>> infos = new ArrayList<>();
-    for (String nodeId : clusterManager.getNodes()) {
+    List<String> ids = new ArrayList<>(clusterManager.getNodes());
+    for (String nodeId : ids) {
       Promise<NodeInfo> info = Promise.promise();
       clusterManager.getNodeInfo(nodeId, info);
       infos.add(info.future().recover(e -> Future.succeededFuture(null)));
     }
     return Future.all(infos).map(all -> {
       List<JsonObject> nodes = new ArrayList<>();
-      for (Future<NodeInfo> f : infos) {
-        NodeInfo info = f.result();
+      for (int i = 0; i < infos.size(); i++) {
+        NodeInfo info = infos.get(i).result();
         if (info != null && info.metadata() != null) {
-          nodes.add(info.metadata().copy());
+          nodes.add(info.metadata().copy().put("bus", ids.get(i)));
         }
       }
       nodes.sort((a, b) -> String.valueOf(a.getString("node")).compareTo(String.valueOf(b.getString("node"))));

@@ -15,7 +15,12 @@ import java.util.Set;
  * nested record is one section of {@code conf/groupcast.json}.
  */
 public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster cluster, History history,
-                              Limits limits, WebSocket ws, Auth auth, Tls tls, Proxy proxy, Shutdown shutdown) {
+                              Limits limits, WebSocket ws, Auth auth, Tls tls, Proxy proxy, Shutdown shutdown,
+                              Log log) {
+
+  /** {@code log.format}: {@code text} (for people) or {@code json} (one object per line, for collectors). */
+  public record Log(boolean json) {
+  }
 
   /** {@code node.id}: the name this process gives itself in frames, logs and metadata. */
   public record Node(String id) {
@@ -101,7 +106,8 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
    * of the cluster, followed live. {@code hashKey} is set when {@code balance} is {@code hash}.
    */
   public record Proxy(int port, List<HostPort> backends, Balance balance, HashKey hashKey, Duration readTimeout,
-                      Duration connectTimeout, int maxFails, Duration failTimeout, Duration healthInterval) {
+                      Duration connectTimeout, int maxFails, Duration failTimeout, Duration healthInterval,
+                      boolean accessLog) {
 
     public boolean fromCluster() {
       return backends.isEmpty();
@@ -147,7 +153,8 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
         auth(r),
         tls(r),
         proxy(r),
-        shutdown(r));
+        shutdown(r),
+        log(r));
   }
 
   private static Auth auth(ConfigReader r) {
@@ -214,6 +221,14 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
     }
   }
 
+  private static Log log(ConfigReader r) {
+    String format = r.string("log.format");
+    if (!format.equals("text") && !format.equals("json")) {
+      throw ConfigException.badValue("log.format", format, "must be text or json");
+    }
+    return new Log(format.equals("json"));
+  }
+
   private static Proxy proxy(ConfigReader r) {
     List<HostPort> backends = new ArrayList<>();
     List<String> listed = r.list("proxy.backends");
@@ -253,7 +268,8 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
         r.duration("proxy.connectTimeout", Duration.ofMillis(10)),
         r.integer("proxy.maxFails", 0, 1000),
         r.duration("proxy.failTimeout", Duration.ofMillis(1)),
-        r.duration("proxy.healthInterval", Duration.ofMillis(100)));
+        r.duration("proxy.healthInterval", Duration.ofMillis(100)),
+        r.bool("proxy.accessLog"));
   }
 
   private static Set<Role> roles(ConfigReader r) {

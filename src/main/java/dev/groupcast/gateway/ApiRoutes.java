@@ -1,7 +1,7 @@
 package dev.groupcast.gateway;
 
 import dev.groupcast.auth.Authenticator;
-import dev.groupcast.cluster.ClusterNodes;
+import dev.groupcast.ops.ClusterView;
 import dev.groupcast.group.ErrorCode;
 import dev.groupcast.group.GroupHub;
 import dev.groupcast.group.GroupMessage;
@@ -28,38 +28,25 @@ final class ApiRoutes {
   static final String API_FROM = "api";
 
   private final GroupHub hub;
-  private final ClusterNodes nodes;
+  private final ClusterView cluster;
 
-  private ApiRoutes(GroupHub hub, ClusterNodes nodes) {
+  private ApiRoutes(GroupHub hub, ClusterView cluster) {
     this.hub = hub;
-    this.nodes = nodes;
+    this.cluster = cluster;
   }
 
-  static void mount(Router router, GroupHub hub, ClusterNodes nodes, int maxBodyBytes, Authenticator auth) {
-    ApiRoutes api = new ApiRoutes(hub, nodes);
+  static void mount(Router router, GroupHub hub, ClusterView cluster, int maxBodyBytes, Authenticator auth) {
+    ApiRoutes api = new ApiRoutes(hub, cluster);
     if (auth.required()) {
-      router.route("/api/*").handler(rc -> admin(rc, auth));
+      router.route("/api/*").handler(new AdminCheck(auth));
     }
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
     router.get("/api/nodes").handler(api::nodes);
     router.post("/api/groups/:group/messages").handler(api::publish);
     router.get("/api/groups/:group/history").handler(api::history);
+    router.get("/api/groups/:group/members").handler(api::members);
     router.route("/api/*").handler(rc -> rc.fail(404));
     router.route("/api/*").failureHandler(HttpErrors::onFailure);
-  }
-
-  /** With auth on, the API takes the admin credential: the API key or a JWT with {@code "admin": true}. */
-  private static void admin(RoutingContext rc, Authenticator auth) {
-    String token = Authenticator.tokenOf(rc.request().headers(), rc.request().getHeader("X-Api-Key"));
-    auth.authenticate(token).onComplete(ar -> {
-      if (ar.failed()) {
-        rc.fail(ar.cause());
-      } else if (!ar.result().admin()) {
-        rc.fail(new ProtocolException(ErrorCode.FORBIDDEN, "the API needs an admin credential"));
-      } else {
-        rc.next();
-      }
-    });
   }
 
   private void publish(RoutingContext rc) {
@@ -103,19 +90,34 @@ final class ApiRoutes {
     });
   }
 
-  /** The cluster's nodes with their advertised HTTP addresses; clients use it to find a node to fall back to. */
+  /**
+   * Every node with its advertised HTTP address, roles, readiness and load (connections, groups,
+   * busiest groups, proxy backends, recent errors); clients use it to find a node to fall back to,
+   * the dashboard to draw the cluster.
+   */
   private void nodes(RoutingContext rc) {
-    nodes.list().onComplete(ar -> {
+    nodes(cluster, rc);
+  }
+
+  static void nodes(ClusterView cluster, RoutingContext rc) {
+    cluster.nodes().onComplete(ar -> {
       if (ar.failed()) {
         rc.fail(new ProtocolException(ErrorCode.INTERNAL, "cluster membership unavailable"));
         return;
       }
-      JsonArray list = new JsonArray();
-      ar.result().forEach(n -> list.add(new JsonObject()
-          .put("id", n.getString("node"))
-          .put("http", n.getString("http"))
-          .put("roles", n.getJsonArray("roles"))));
-      json(rc, 200, new JsonObject().put("nodes", list));
+      json(rc, 200, new JsonObject().put("at", System.currentTimeMillis()).put("nodes", new JsonArray(ar.result())));
+    });
+  }
+
+  /** Every member of the group, cluster-wide: session, user, node, joinedAt. */
+  private void members(RoutingContext rc) {
+    String group = GroupNames.require(rc.pathParam("group"));
+    hub.presence().members(group).onComplete(ar -> {
+      if (ar.failed()) {
+        rc.fail(new ProtocolException(ErrorCode.INTERNAL, "presence unavailable"));
+        return;
+      }
+      json(rc, 200, new JsonObject().put("group", group).put("members", ar.result()));
     });
   }
 

@@ -1,5 +1,6 @@
 package dev.groupcast.gateway;
 
+import dev.groupcast.ops.NodeMetrics;
 import dev.groupcast.auth.Authenticator;
 import dev.groupcast.auth.Identity;
 import dev.groupcast.group.GroupHub;
@@ -31,8 +32,11 @@ final class BridgeHook implements Handler<BridgeEvent> {
   private final Map<SockJSSocket, Client> clients = new IdentityHashMap<>();
   private final Authenticator auth;
 
-  BridgeHook(Authenticator auth) {
+  private final NodeMetrics metrics;
+
+  BridgeHook(Authenticator auth, NodeMetrics metrics) {
     this.auth = auth;
+    this.metrics = metrics;
   }
 
   @Override
@@ -41,10 +45,13 @@ final class BridgeHook implements Handler<BridgeEvent> {
     switch (type) {
       case SOCKET_CREATED -> {
         clients.put(event.socket(), new Client("bridge-" + randomId(), null));
+        metrics.connectionOpened(NodeMetrics.TRANSPORT_BRIDGE);
         event.complete(true);
       }
       case SOCKET_CLOSED -> {
-        clients.remove(event.socket());
+        if (clients.remove(event.socket()) != null) {
+          metrics.connectionClosed(NodeMetrics.TRANSPORT_BRIDGE);
+        }
         event.complete(true);
       }
       case SEND, PUBLISH, REGISTER -> authorize(event, type != BridgeEventType.REGISTER);

@@ -9,6 +9,8 @@ import dev.groupcast.group.GroupNames;
 import dev.groupcast.group.GroupHub;
 import dev.groupcast.group.LocalHub;
 import dev.groupcast.group.Session;
+import dev.groupcast.ops.ClusterView;
+import dev.groupcast.ops.NodeMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
@@ -86,8 +88,14 @@ public final class GatewayVerticle extends VerticleBase {
     }
     router.route("/sockjs/*").subRouter(SockJSTransport.router(vertx, local, settings, limits.sendQueueBytes(), auth, perAddress));
     router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, SockJSTransport.options())
-        .bridge(bridgeOptions(), new BridgeHook(auth)));
-    ApiRoutes.mount(router, hub, nodes, maxBytes, auth);
+        .bridge(bridgeOptions(), new BridgeHook(auth, NodeMetrics.of(vertx))));
+    ClusterView cluster = new ClusterView(vertx, nodes);
+    ApiRoutes.mount(router, hub, cluster, maxBytes, auth);
+    NodeMetrics metrics = NodeMetrics.of(vertx);
+    router.get("/metrics").handler(rc -> rc.response()
+        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+        .end(metrics.scrape()));
+    AdminRoutes.mount(router, cluster, auth);
     router.route().handler(StaticHandler.create(WEB_ROOT).setDefaultContentEncoding("UTF-8"));
     router.errorHandler(404, HttpErrors::onFailure);
     router.errorHandler(405, HttpErrors::onFailure);

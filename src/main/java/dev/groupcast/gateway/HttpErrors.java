@@ -1,5 +1,8 @@
 package dev.groupcast.gateway;
 
+import dev.groupcast.ops.NodeMetrics;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import dev.groupcast.group.ErrorCode;
 import dev.groupcast.group.ProtocolException;
 import io.vertx.core.http.HttpHeaders;
@@ -24,6 +27,10 @@ final class HttpErrors {
     if (response.headWritten()) {
       response.reset();
       return;
+    }
+    Context context = Vertx.currentContext();
+    if (context != null) {
+      NodeMetrics.of(context.owner()).error(code, message);
     }
     response.setStatusCode(status)
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")

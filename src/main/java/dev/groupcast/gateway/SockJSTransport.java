@@ -2,6 +2,7 @@ package dev.groupcast.gateway;
 
 import dev.groupcast.auth.Authenticator;
 import dev.groupcast.auth.Identity;
+import dev.groupcast.ops.NodeMetrics;
 import dev.groupcast.group.ErrorCode;
 import dev.groupcast.group.Frames;
 import dev.groupcast.group.LocalHub;
@@ -87,7 +88,7 @@ final class SockJSTransport {
 
   private static void attach(SockJSSocket sock, LocalHub hub, Session.Settings settings, Authenticator auth,
                              Identity identity) {
-    Session session = new Session(new SockJSOutbound(sock), hub, settings, auth, identity);
+    Session session = new Session(new SockJSOutbound(sock, hub.metrics()), hub, settings, auth, identity);
     sock.handler(buffer -> session.onText(buffer.toString()));
     sock.endHandler(v -> session.onClose());
     sock.exceptionHandler(e -> log.debug("sockjs session {}: {}", session.id(), e.toString()));
@@ -102,11 +103,17 @@ final class SockJSTransport {
     return values == null || values.isEmpty() ? null : values.get(0);
   }
 
-  private record SockJSOutbound(SockJSSocket sock) implements Outbound {
+  private record SockJSOutbound(SockJSSocket sock, NodeMetrics metrics) implements Outbound {
+
+    @Override
+    public String transport() {
+      return NodeMetrics.TRANSPORT_SOCKJS;
+    }
 
     @Override
     public void send(OutFrame frame) {
       if (sock.writeQueueFull()) {
+        metrics.slowConsumer();
         sock.close(WebSocketTransport.CLOSE_TRY_AGAIN_LATER, "slow consumer");
         return;
       }

@@ -2,6 +2,7 @@ package dev.groupcast.gateway;
 
 import dev.groupcast.auth.Authenticator;
 import dev.groupcast.auth.Identity;
+import dev.groupcast.ops.NodeMetrics;
 import dev.groupcast.group.ErrorCode;
 import dev.groupcast.group.LocalHub;
 import dev.groupcast.group.OutFrame;
@@ -99,7 +100,7 @@ final class WebSocketTransport implements Handler<RoutingContext> {
 
   private void attach(ServerWebSocket ws, ChannelHandlerContext raw, Identity identity, Runnable onClosed) {
     ws.setWriteQueueMaxSize(sendQueueBytes);
-    Session session = new Session(new WebSocketOutbound(ws, raw), hub, settings, auth, identity);
+    Session session = new Session(new WebSocketOutbound(ws, raw, hub.metrics()), hub, settings, auth, identity);
     keepalive.watch(ws);
     ws.textMessageHandler(session::onText);
     ws.binaryMessageHandler(b -> session.onBinary());
@@ -128,11 +129,18 @@ final class WebSocketTransport implements Handler<RoutingContext> {
 
     private final ServerWebSocket ws;
     private final ChannelHandlerContext raw;
+    private final NodeMetrics metrics;
     private boolean flushPending;
 
-    WebSocketOutbound(ServerWebSocket ws, ChannelHandlerContext raw) {
+    WebSocketOutbound(ServerWebSocket ws, ChannelHandlerContext raw, NodeMetrics metrics) {
       this.ws = ws;
       this.raw = raw;
+      this.metrics = metrics;
+    }
+
+    @Override
+    public String transport() {
+      return NodeMetrics.TRANSPORT_WS;
     }
 
     @Override
@@ -162,6 +170,7 @@ final class WebSocketTransport implements Handler<RoutingContext> {
 
     private void slowConsumer() {
       if (!ws.isClosed()) {
+        metrics.slowConsumer();
         ws.close(CLOSE_TRY_AGAIN_LATER, "slow consumer");
       }
     }

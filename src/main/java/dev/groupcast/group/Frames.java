@@ -1,5 +1,6 @@
 package dev.groupcast.group;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.math.BigDecimal;
@@ -13,12 +14,17 @@ import java.math.BigInteger;
 public final class Frames {
 
   /** A decoded, validated client request. */
-  public sealed interface Request permits Join, Leave, Publish, Ping, Auth {
+  public sealed interface Request permits Join, Leave, Publish, Ping, Auth, PresenceQuery {
     /** The client's correlation id (a string or a number), or null. */
     Object id();
   }
 
-  public record Join(Object id, String group, Long since) implements Request {
+  /** {@code presence}: the client wants join and leave events of the group's members. */
+  public record Join(Object id, String group, Long since, boolean presence) implements Request {
+  }
+
+  /** {@code {"type":"presence","group":G}}: who is in the group, cluster-wide. */
+  public record PresenceQuery(Object id, String group) implements Request {
   }
 
   public record Leave(Object id, String group) implements Request {
@@ -51,7 +57,8 @@ public final class Frames {
         throw new ProtocolException(ErrorCode.BAD_REQUEST, "type is required and must be a string");
       }
       return switch (t) {
-        case "join" -> new Join(id, group(json), since(json));
+        case "join" -> new Join(id, group(json), since(json), flag(json, "presence"));
+        case "presence" -> new PresenceQuery(id, group(json));
         case "leave" -> new Leave(id, group(json));
         case "publish" -> {
           String group = group(json);
@@ -91,6 +98,14 @@ public final class Frames {
     return GroupNames.require(s);
   }
 
+  private static boolean flag(JsonObject json, String name) {
+    Object v = json.getValue(name);
+    if (v == null || v instanceof Boolean) {
+      return Boolean.TRUE.equals(v);
+    }
+    throw new ProtocolException(ErrorCode.BAD_REQUEST, name + " must be true or false");
+  }
+
   private static Long since(JsonObject json) {
     Object v = json.getValue("since");
     if (v == null) {
@@ -123,6 +138,20 @@ public final class Frames {
       json.put("recovered", recovered);
     }
     return frame(json);
+  }
+
+  /** The answer to a presence query. */
+  public static OutFrame presence(Object id, String group, JsonArray members) {
+    return frame(putId(new JsonObject().put("type", "presence").put("group", group), id).put("members", members));
+  }
+
+  /**
+   * {@code {"type":"presence_join"|"presence_leave","group":G,"member":{...}}}, from an event
+   * {@code {"event","group","member"}} of {@link Presence}.
+   */
+  static OutFrame presenceEvent(JsonObject event) {
+    return frame(new JsonObject().put("type", "presence_" + event.getString("event"))
+        .put("group", event.getString("group")).put("member", event.getJsonObject("member")));
   }
 
   public static OutFrame left(Object id, String group) {

@@ -1,5 +1,6 @@
 package dev.groupcast.group;
 
+import dev.groupcast.ops.NodeMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
@@ -63,16 +64,20 @@ public final class GroupHub extends VerticleBase {
   static final long SWEEP_ACTIVE_WINDOW_MS = 60_000;
 
   private final HistoryStore history;
+  private final Presence presence;
+  private NodeMetrics metrics;
   private final Map<String, PublishQueue> publishing = new HashMap<>();
   private final Map<String, Feed> feeds = new HashMap<>();
   private final Handler<DeliveryContext<Object>> interceptor = this::interceptOutbound;
 
-  public GroupHub(HistoryStore history) {
+  public GroupHub(HistoryStore history, Presence presence) {
     this.history = history;
+    this.presence = presence;
   }
 
   @Override
   public Future<?> start() {
+    metrics = NodeMetrics.of(vertx);
     vertx.eventBus().addOutboundInterceptor(interceptor);
     vertx.setPeriodic(SWEEP_INTERVAL_MS, id -> sweepRecentlyActive());
     return Future.succeededFuture();
@@ -91,6 +96,25 @@ public final class GroupHub extends VerticleBase {
 
   public HistoryStore history() {
     return history;
+  }
+
+  public Presence presence() {
+    return presence;
+  }
+
+  /**
+   * The groups this node follows, with the messages fanned out here since the node started and
+   * when the last one was: {@code [{"group","messages","lastAt"}]}.
+   */
+  public Future<List<JsonObject>> groupActivity() {
+    Promise<List<JsonObject>> result = callerPromise();
+    onHub(() -> {
+      List<JsonObject> out = new ArrayList<>();
+      feeds.values().forEach(f -> out.add(new JsonObject().put("group", f.group).put("messages", f.dispatched)
+          .put("lastAt", f.lastDispatchAt)));
+      result.complete(out);
+    });
+    return result.future();
   }
 
   // ---------------------------------------------------------------- publish path
@@ -170,6 +194,7 @@ public final class GroupHub extends VerticleBase {
       vertx.eventBus().publish(address, m.toJson(), new DeliveryOptions().addHeader(SEQUENCED_HEADER, "1"));
       p.accepted.complete(m.seq());
     }
+    metrics.published(batch.size());
   }
 
   /**
@@ -257,6 +282,7 @@ public final class GroupHub extends VerticleBase {
       if (feed == null) {
         feed = new Feed(group);
         feeds.put(group, feed);
+        metrics.groupOpened();
         open(feed);
       }
       feed.locals.add(local);
@@ -314,7 +340,9 @@ public final class GroupHub extends VerticleBase {
   }
 
   private void close(Feed feed, String why) {
-    feeds.remove(feed.group);
+    if (feeds.remove(feed.group) == feed) {
+      metrics.groupClosed();
+    }
     feed.consumer.unregister();
     if (feed.gapTimer >= 0) {
       vertx.cancelTimer(feed.gapTimer);
@@ -377,6 +405,8 @@ public final class GroupHub extends VerticleBase {
   private void dispatch(Feed feed, GroupMessage msg) {
     feed.next = msg.seq() + 1;
     feed.lastDispatchAt = System.currentTimeMillis();
+    feed.dispatched++;
+    metrics.fannedOut(feed.lastDispatchAt - msg.ts());
     OutFrame frame = Frames.message(msg);
     for (LocalHub local : feed.locals) {
       local.deliver(feed.group, msg.seq(), frame);
@@ -493,6 +523,7 @@ public final class GroupHub extends VerticleBase {
     /** A catch-up asked for while a fill was running, run when it ends (0: none). */
     long catchUpAfterFill;
     long lastDispatchAt;
+    long dispatched;
     long gapTimer = -1;
 
     Feed(String group) {

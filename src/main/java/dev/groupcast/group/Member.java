@@ -15,6 +15,10 @@ final class Member {
   private long lastSent;
   private List<Delivery> catchingUp;
   boolean removed;
+  /** Whether the client asked for join and leave events of this group. */
+  boolean presenceEvents;
+  /** How this membership was recorded for presence; null until it was. */
+  io.vertx.core.json.JsonObject presence;
   /** Completes once the join's answer was sent; null before the join was asked. */
   io.vertx.core.Future<LocalHub.JoinResult> joining;
 

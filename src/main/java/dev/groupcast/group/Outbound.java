@@ -7,4 +7,7 @@ public interface Outbound {
 
   /** Closes the connection with a WebSocket-style close code. */
   void close(int code, String reason);
+
+  /** The transport's name in metrics: {@code ws}, {@code sockjs}. */
+  String transport();
 }

@@ -51,9 +51,15 @@ public final class Session {
     return id;
   }
 
+  /** The authenticated user, or null for an anonymous connection. */
+  public String user() {
+    return identity != null ? identity.user() : null;
+  }
+
   /** Greets the client; call once the transport is open. */
   public void open() {
     hub.opened(this);
+    hub.metrics().connectionOpened(out.transport());
     send(Frames.welcome(id, settings.nodeId()));
   }
 
@@ -68,23 +74,23 @@ public final class Session {
       return;
     }
     if (exceedsUtf8(text, settings.maxMessageBytes())) {
-      send(Frames.error(null, ErrorCode.TOO_LARGE,
-          "frame larger than limits.maxMessageBytes (" + settings.maxMessageBytes() + " bytes)"));
+      sendError(null, ErrorCode.TOO_LARGE,
+          "frame larger than limits.maxMessageBytes (" + settings.maxMessageBytes() + " bytes)");
       return;
     }
     try {
       handle(Frames.decode(text));
     } catch (ProtocolException e) {
-      send(Frames.error(e));
+      sendError(e.requestId(), e.code(), e.getMessage());
     } catch (RuntimeException e) {
       log.error("session {}: unexpected failure handling a frame", id, e);
-      send(Frames.error(null, ErrorCode.INTERNAL, "internal error"));
+      sendError(null, ErrorCode.INTERNAL, "internal error");
     }
   }
 
   public void onBinary() {
     if (!closed) {
-      send(Frames.error(null, ErrorCode.BAD_REQUEST, "binary frames are not supported; send JSON text frames"));
+      sendError(null, ErrorCode.BAD_REQUEST, "binary frames are not supported; send JSON text frames");
     }
   }
 
@@ -95,6 +101,7 @@ public final class Session {
     }
     closed = true;
     hub.closed(this);
+    hub.metrics().connectionClosed(out.transport());
     for (Member m : new ArrayList<>(groups.values())) {
       hub.leave(m);
     }
@@ -118,6 +125,8 @@ public final class Session {
       send(Frames.pong(ping.id()));
     } else if (request instanceof Frames.Auth authRequest) {
       authenticate(authRequest);
+    } else if (request instanceof Frames.PresenceQuery query) {
+      presence(query);
     }
   }
 
@@ -161,6 +170,7 @@ public final class Session {
       hub.leave(current);
     }
     Member member = new Member(this, req.group());
+    member.presenceEvents = req.presence();
     groups.put(req.group(), member);
     member.joining = hub.join(member, req.since()).onComplete(ar -> {
       if (ar.failed()) {
@@ -171,6 +181,18 @@ public final class Session {
       LocalHub.JoinResult r = ar.result();
       send(Frames.joined(req.id(), req.group(), r.latest(), r.recovered()));
       member.replay(r.history());
+    });
+  }
+
+  /** Anyone who may join a group may see who is in it. */
+  private void presence(Frames.PresenceQuery req) {
+    authorize(req.id(), req.group(), false);
+    hub.hub().presence().members(req.group()).onComplete(ar -> {
+      if (ar.failed()) {
+        sendFailure(req.id(), new ProtocolException(ErrorCode.INTERNAL, "presence unavailable"));
+      } else {
+        send(Frames.presence(req.id(), req.group(), ar.result()));
+      }
     });
   }
 
@@ -205,11 +227,16 @@ public final class Session {
 
   private void sendFailure(Object requestId, Throwable cause) {
     if (cause instanceof ProtocolException pe) {
-      send(Frames.error(pe.withRequestId(requestId)));
+      sendError(requestId, pe.code(), pe.getMessage());
     } else {
       log.warn("session {}: request failed: {}", id, cause.toString());
-      send(Frames.error(requestId, ErrorCode.INTERNAL, "internal error"));
+      sendError(requestId, ErrorCode.INTERNAL, "internal error");
     }
+  }
+
+  private void sendError(Object requestId, ErrorCode code, String message) {
+    hub.metrics().error(code, message);
+    send(Frames.error(requestId, code, message));
   }
 
   /** Whether the UTF-8 form of {@code s} is longer than {@code max} bytes, without encoding it. */

@@ -17,6 +17,8 @@ public final class Backend {
   private final String key;
   /** Open tunnels and requests in flight: what {@code least-conn} compares. */
   final AtomicInteger active = new AtomicInteger();
+  /** Open WebSocket tunnels. */
+  final AtomicInteger tunnels = new AtomicInteger();
   private final ArrayDeque<Long> recentFailures = new ArrayDeque<>();
   private volatile long unavailableUntil;
   volatile boolean healthy = true;
@@ -38,7 +40,12 @@ public final class Backend {
     return active.get();
   }
 
-  boolean available(long now) {
+  public int tunnels() {
+    return tunnels.get();
+  }
+
+  /** Healthy (active check) and not benched by passive health. */
+  public boolean available(long now) {
     return healthy && now >= unavailableUntil;
   }
 

@@ -44,6 +44,10 @@ public final class BackendMonitor extends VerticleBase {
     this.nodes = nodes;
   }
 
+  public BackendPool pool() {
+    return pool;
+  }
+
   @Override
   public Future<?> start() {
     if (!config.fromCluster()) {

@@ -5,6 +5,7 @@ import dev.groupcast.config.GroupcastConfig;
 import dev.groupcast.gateway.FlushBatching;
 import dev.groupcast.gateway.HeaderTimeout;
 import dev.groupcast.gateway.NodeState;
+import dev.groupcast.ops.NodeMetrics;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.vertx.core.AsyncResult;
@@ -30,7 +31,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -64,6 +65,7 @@ public final class ProxyVerticle extends VerticleBase {
 
   private HttpClient client;
   private HttpClient tunnelClient;
+  private NodeMetrics metrics;
 
   public ProxyVerticle(GroupcastConfig.Proxy config, GroupcastConfig.Tls tls, Duration headerTimeout,
                        BackendPool pool) {
@@ -75,6 +77,7 @@ public final class ProxyVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    metrics = NodeMetrics.of(vertx);
     long readTimeoutMs = config.readTimeout().toMillis();
     HttpClientOptions toBackends = new HttpClientOptions()
         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
@@ -112,7 +115,20 @@ public final class ProxyVerticle extends VerticleBase {
   private void handle(HttpServerRequest request) {
     request.pause();
     boolean upgrade = HeaderRules.isWebSocketUpgrade(request.headers());
-    attempt(request, upgrade, new HashSet<>());
+    Set<Backend> tried = new LinkedHashSet<>(); // the last one is the backend that answered
+    if (config.accessLog() && !upgrade) {
+      long start = System.nanoTime();
+      request.response().endHandler(v -> AccessLog.request(request, last(tried), start));
+    }
+    attempt(request, upgrade, tried);
+  }
+
+  private static Backend last(Set<Backend> tried) {
+    Backend last = null;
+    for (Backend b : tried) {
+      last = b;
+    }
+    return last;
   }
 
   private void attempt(HttpServerRequest request, boolean upgrade, Set<Backend> tried) {
@@ -213,6 +229,7 @@ public final class ProxyVerticle extends VerticleBase {
       return;
     }
     HttpClientResponse answer = ar.result();
+    metrics.proxied(backend.key(), answer.statusCode());
     if (draining(request, answer)) {
       retryElsewhere(request, answer, backend, upgrade, tried);
     } else if (upgrade && answer.statusCode() == 101) {
@@ -223,6 +240,7 @@ public final class ProxyVerticle extends VerticleBase {
   }
 
   private void switchProtocols(HttpServerRequest request, HttpClientResponse answer, Backend backend) {
+    AccessLog.TunnelEnd onClose = config.accessLog() ? AccessLog.tunnelOpened(request, backend) : null;
     NetSocket toServer = answer.netSocket();
     toServer.pause();
     request.response().headers().setAll(answer.headers()); // the backend's 101, unchanged
@@ -232,7 +250,7 @@ public final class ProxyVerticle extends VerticleBase {
         toServer.close();
         return;
       }
-      join(sar.result(), toServer, backendChannel(answer), backend, config.readTimeout());
+      join(sar.result(), toServer, backendChannel(answer), backend, config.readTimeout(), onClose);
     });
   }
 
@@ -247,14 +265,19 @@ public final class ProxyVerticle extends VerticleBase {
 
   /** Copies bytes both ways with backpressure until either side closes or both stay quiet too long. */
   private static void join(NetSocket toClient, NetSocket toServer, ChannelHandlerContext server, Backend backend,
-                           Duration readTimeout) {
+                           Duration readTimeout, AccessLog.TunnelEnd logged) {
     AtomicBoolean closed = new AtomicBoolean();
-    TunnelIdleTimer[] idle = new TunnelIdleTimer[1];
+    TunnelActivity[] idle = new TunnelActivity[1];
+    backend.tunnels.incrementAndGet();
     Runnable closeBoth = () -> {
       if (closed.compareAndSet(false, true)) {
         backend.active.decrementAndGet();
+        backend.tunnels.decrementAndGet();
         if (idle[0] != null) {
           idle[0].cancel();
+        }
+        if (logged != null) {
+          logged.closed(idle[0] == null ? -1 : idle[0].bytes());
         }
         toClient.close();
         toServer.close();
@@ -283,7 +306,7 @@ public final class ProxyVerticle extends VerticleBase {
    * Vert.x's idle handlers go, since they turn every write's void promise into a promise with a
    * listener: the relays keep the read timeout themselves. Returns that timer, or null when not spliced.
    */
-  private static TunnelIdleTimer splice(NetSocket toClient, ChannelHandlerContext s, Duration readTimeout,
+  private static TunnelActivity splice(NetSocket toClient, ChannelHandlerContext s, Duration readTimeout,
                                         Runnable close) {
     if (!(toClient instanceof NetSocketInternal client) || s == null) {
       return null;
@@ -292,7 +315,7 @@ public final class ProxyVerticle extends VerticleBase {
     if (c.executor() != s.executor() || !c.executor().inEventLoop()) {
       return null;
     }
-    TunnelIdleTimer idle = new TunnelIdleTimer(c.executor(), readTimeout, close);
+    TunnelActivity idle = new TunnelActivity(c.executor(), readTimeout, close);
     c.pipeline().addBefore(c.name(), Relay.NAME, new Relay(s.channel(), idle));
     s.pipeline().addBefore(s.name(), Relay.NAME, new Relay(c.channel(), idle));
     for (ChannelHandlerContext side : new ChannelHandlerContext[] {c, s}) {

@@ -10,20 +10,20 @@ import io.netty.handler.codec.http.HttpContent;
  * One direction of an upgraded tunnel at the Netty level, as in Netty's HexDumpProxy: what one
  * connection reads is written to the other as the same buffer (no copy into Vert.x buffers), one
  * flush per read burst, and the reading side stops reading while the other cannot take more.
- * Close and errors still reach Vert.x's handler behind it; the read timeout is {@link TunnelIdleTimer}'s.
+ * Close and errors still reach Vert.x's handler behind it; the read timeout is {@link TunnelActivity}'s.
  */
 final class Relay extends ChannelInboundHandlerAdapter {
 
   static final String NAME = "groupcast-relay";
 
   private final Channel to;
-  private final TunnelIdleTimer idle;
+  private final TunnelActivity activity;
   /** The other side's relay: what is written there skips Vert.x's handlers on the way out. */
   private ChannelHandlerContext out;
 
-  Relay(Channel to, TunnelIdleTimer idle) {
+  Relay(Channel to, TunnelActivity activity) {
     this.to = to;
-    this.idle = idle;
+    this.activity = activity;
   }
 
   private ChannelHandlerContext out() {
@@ -35,7 +35,6 @@ final class Relay extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    idle.read();
     if (msg instanceof HttpContent content) {
       // the backend side's HTTP decoder, upgraded, still wraps bytes (and ends the 101 with an empty
       // last content): pass the bytes, drop the markers
@@ -45,6 +44,9 @@ final class Relay extends ChannelInboundHandlerAdapter {
         return;
       }
       msg = bytes;
+    }
+    if (msg instanceof ByteBuf bytes) {
+      activity.read(bytes.readableBytes());
     }
     ChannelHandlerContext out = out();
     if (out == null) {

@@ -7,20 +7,21 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A spliced tunnel's {@code proxy.readTimeout}: closed once neither side has read anything for that
- * long. Every byte written to one side was read from the other, so reads alone tell activity both
+ * What a spliced tunnel did: bytes relayed, for the access log, and its {@code proxy.readTimeout}:
+ * closed once neither side has read anything for that long. Every byte written to one side was read from the other, so reads alone tell activity both
  * ways. One timestamp per read burst and one timer per tunnel, where an idle handler on each
  * channel would cost a promise and a listener per write. Both relays run on the tunnel's event loop.
  */
-final class TunnelIdleTimer implements Runnable {
+final class TunnelActivity implements Runnable {
 
   private final EventExecutor loop;
   private final long timeoutNanos;
   private final Runnable close;
   private long lastRead = System.nanoTime();
+  private long bytes;
   private ScheduledFuture<?> next;
 
-  TunnelIdleTimer(EventExecutor loop, Duration timeout, Runnable close) {
+  TunnelActivity(EventExecutor loop, Duration timeout, Runnable close) {
     this.loop = loop;
     this.timeoutNanos = timeout.toNanos();
     this.close = close;
@@ -30,8 +31,14 @@ final class TunnelIdleTimer implements Runnable {
     schedule(timeoutNanos);
   }
 
-  void read() {
+  void read(int bytes) {
     lastRead = System.nanoTime();
+    this.bytes += bytes;
+  }
+
+  /** Bytes relayed both ways. */
+  long bytes() {
+    return bytes;
   }
 
   void cancel() {
