@@ -8,6 +8,9 @@
  *   await gc.join('judges', msg => console.log(msg.seq, msg.from, msg.body));
  *   const ack = await gc.publish('judges', {score: 9.5});  // {type:'ack', seq}
  *   await gc.leave('judges');
+ *   await gc.join('judges', onMsg, {presence: true});     // + 'presence' events: {type:'presence_join'|
+ *   gc.on('presence', ev => ...);                         //   'presence_leave', group, member}
+ *   const who = await gc.presence('judges');              // [{session, user, node, joinedAt}]
  *
  * It connects by WebSocket and falls back to SockJS (loaded from the node on demand) when WebSocket
  * is missing or refused. It reconnects with exponential backoff and jitter, rotating through the
@@ -110,7 +113,8 @@
 
   /**
    * Joins a group; onMessage(msg) gets each of its messages once, in seq order. Resolves with the
-   * `joined` frame. options.since asks for the messages after that seq first. Stays joined across
+   * `joined` frame. options.since asks for the messages after that seq first; options.presence for
+   * the 'presence' events of the group's members joining and leaving. Stays joined across
    * reconnects until leave().
    */
   Client.prototype.join = function (group, onMessage, options) {
@@ -121,6 +125,9 @@
     }
     if (options && typeof options.since === 'number') {
       g.lastSeq = options.since;
+    }
+    if (options && options.presence) {
+      g.presence = true;
     }
     if (onMessage && g.handlers.indexOf(onMessage) < 0) {
       g.handlers.push(onMessage);
@@ -329,10 +336,20 @@
     });
   };
 
+  /** Every member of the group, cluster-wide: resolves with [{session, user, node, joinedAt}]. */
+  Client.prototype.presence = function (group) {
+    return this._request({type: 'presence', group: group}, 'presence').then(function (answer) {
+      return answer.members;
+    });
+  };
+
   Client.prototype._sendJoin = function (group) {
     var self = this;
     var g = this._groups[group];
     var frame = {type: 'join', group: group};
+    if (g.presence) {
+      frame.presence = true;
+    }
     var sinceAsked = g.lastSeq !== null;
     if (sinceAsked) {
       frame.since = g.lastSeq;
@@ -408,6 +425,10 @@
         g.lastSeq = frame.seq;
         g.handlers.forEach(function (fn) { fn(frame); });
         this._emit('message', frame);
+        return;
+      case 'presence_join':
+      case 'presence_leave':
+        this._emit('presence', frame);
         return;
       case 'error':
         if (frame.id === undefined || !this._pending[frame.id]) {

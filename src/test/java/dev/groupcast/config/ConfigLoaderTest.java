@@ -87,6 +87,8 @@ class ConfigLoaderTest {
       "GROUPCAST_HTTP_TRUSTED_PROXIES | proxy.local | http.trustedProxies = \"proxy.local\": not an IP address or CIDR range: proxy.local",
       "GROUPCAST_HTTP_TRUSTED_PROXIES | 10.0.0.0/33 | http.trustedProxies = \"10.0.0.0/33\": bad prefix length in 10.0.0.0/33",
       "GROUPCAST_HTTP_HEADER_TIMEOUT | 10ms       | http.headerTimeout = \"10ms\": must be at least 100ms",
+      "GROUPCAST_LOG_FORMAT          | xml        | log.format = \"xml\": must be text or json",
+      "GROUPCAST_PROXY_ACCESS_LOG    | yes        | proxy.accessLog = \"yes\": must be true or false",
   })
   void badValuesNameTheKeyAndTheValue(String env, String value, String message) {
     ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of(env, value)));

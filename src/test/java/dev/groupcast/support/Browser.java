@@ -51,6 +51,12 @@ public final class Browser implements AutoCloseable {
     return new Browser(new ChromeDriver(service, options), profile);
   }
 
+  /** Resizes the window, e.g. to fit a whole page in a screenshot. */
+  public Browser windowSize(int width, int height) {
+    driver.manage().window().setSize(new org.openqa.selenium.Dimension(width, height));
+    return this;
+  }
+
   /** Runs a script in every page before the page's own scripts, e.g. to take WebSocket away. */
   public Browser beforeEveryPage(String script) {
     driver.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", script));
