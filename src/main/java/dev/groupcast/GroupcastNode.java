@@ -20,6 +20,8 @@ import dev.groupcast.proxy.ProxyVerticle;
 import dev.groupcast.group.Presence;
 import dev.groupcast.ops.NodeMetrics;
 import dev.groupcast.ops.NodeStats;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -40,6 +42,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -69,22 +72,32 @@ public final class GroupcastNode {
   /** Joins the cluster and deploys the node's roles; the future fails if any step does. */
   public static Future<GroupcastNode> start(GroupcastConfig config) {
     HazelcastClusterManager clusterManager = new HazelcastClusterManager(ClusterSetup.hazelcastConfig(config));
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    new JvmMemoryMetrics().bindTo(registry);
-    new JvmThreadMetrics().bindTo(registry);
-    new ProcessorMetrics().bindTo(registry);
-    new UptimeMetrics().bindTo(registry);
+    // the Prometheus registry takes a quarter of a second to build: on its own thread, while the
+    // cluster forms; Vert.x's meters go through a composite it joins once built
+    CompletableFuture<PrometheusMeterRegistry> prometheus = new CompletableFuture<>();
+    Thread builder = new Thread(() -> {
+      try {
+        prometheus.complete(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+      } catch (Throwable e) {
+        prometheus.completeExceptionally(e);
+      }
+    }, "groupcast-metrics-setup");
+    builder.setDaemon(true);
+    builder.start();
+    CompositeMeterRegistry vertxMeters = new CompositeMeterRegistry();
     VertxOptions options = ClusterSetup.vertxOptions(config).setMetricsOptions(metricsOptions());
     return Vertx.builder()
         .with(options)
         .withClusterManager(clusterManager)
-        .withMetrics(new MicrometerMetricsFactory(registry))
+        .withMetrics(new MicrometerMetricsFactory(vertxMeters))
         .buildClustered()
-        .compose(vertx -> {
-          NodeMetrics.install(vertx, new NodeMetrics(registry));
-          return deploy(config, vertx, clusterManager, options.getEventBusOptions().getClusterNodeMetadata())
-              .recover(e -> vertx.close().transform(v -> Future.failedFuture(e)));
-        });
+        .compose(vertx -> Future.fromCompletionStage(prometheus, vertx.getOrCreateContext())
+            .compose(registry -> {
+              vertxMeters.add(registry);
+              NodeMetrics.install(vertx, new NodeMetrics(registry));
+              return deploy(config, vertx, clusterManager, options.getEventBusOptions().getClusterNodeMetadata());
+            })
+            .recover(e -> vertx.close().transform(v -> Future.failedFuture(e))));
   }
 
   /**
@@ -147,6 +160,7 @@ public final class GroupcastNode {
             }
           });
           state.markReady();
+          bindJvmMeters(vertx, NodeMetrics.of(vertx).registry());
           log.info("node {} ready (roles {}, cluster of {}, {} transport){}", config.node().id(), roleKeys(config),
               hazelcast.getCluster().getMembers().size(), vertx.isNativeTransportEnabled() ? "epoll" : "nio",
               config.has(Role.GATEWAY) ? ": http://" + config.http().host() + ":" + config.http().port() : "");
@@ -171,6 +185,20 @@ public final class GroupcastNode {
       }
       return null;
     }, false);
+  }
+
+  /**
+   * The JVM's meters reach for the management beans, a tenth of a second of class loading: bound on a
+   * worker once the node is ready, so they never delay it.
+   */
+  private static void bindJvmMeters(Vertx vertx, MeterRegistry registry) {
+    vertx.executeBlocking(() -> {
+      new JvmMemoryMetrics().bindTo(registry);
+      new JvmThreadMetrics().bindTo(registry);
+      new ProcessorMetrics().bindTo(registry);
+      new UptimeMetrics().bindTo(registry);
+      return null;
+    }, false).onFailure(e -> log.warn("JVM meters unavailable: {}", e.toString()));
   }
 
   /** The backend monitor first, so the proxy listens with its backends known. */

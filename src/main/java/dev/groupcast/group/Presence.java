@@ -33,14 +33,23 @@ public final class Presence {
 
   private final Vertx vertx;
   private final HazelcastInstance hazelcast;
-  private final IMap<String, HazelcastJsonValue> map;
+  private IMap<String, HazelcastJsonValue> map;
   private final String nodeId;
 
   public Presence(Vertx vertx, HazelcastInstance hazelcast, String nodeId) {
     this.vertx = vertx;
     this.hazelcast = hazelcast;
-    this.map = hazelcast.getMap(MAP);
     this.nodeId = nodeId;
+  }
+
+  /** Taken on first use: creating the proxy costs a start time that no client waits for yet. */
+  private IMap<String, HazelcastJsonValue> map() {
+    IMap<String, HazelcastJsonValue> m = map;
+    if (m == null) {
+      m = hazelcast.getMap(MAP);
+      map = m;
+    }
+    return m;
   }
 
   static String eventsAddress(String group) {
@@ -56,7 +65,7 @@ public final class Presence {
   Future<Void> add(Context context, String group, JsonObject member) {
     JsonObject stored = member.copy().put("group", group)
         .put("member", hazelcast.getCluster().getLocalMember().getUuid().toString());
-    return Future.fromCompletionStage(map.setAsync(key(group, member), new HazelcastJsonValue(stored.encode())), context)
+    return Future.fromCompletionStage(map().setAsync(key(group, member), new HazelcastJsonValue(stored.encode())), context)
         .onSuccess(v -> vertx.eventBus().publish(eventsAddress(group), event("join", group, member)))
         .otherwise(e -> {
           log.warn("presence of {} in {} not recorded: {}", member.getString("session"), group, e.toString());
@@ -67,7 +76,7 @@ public final class Presence {
   void remove(String group, JsonObject member) {
     CompletionStage<HazelcastJsonValue> removal;
     try {
-      removal = map.removeAsync(key(group, member));
+      removal = map().removeAsync(key(group, member));
     } catch (RuntimeException e) {
       // this node is leaving the cluster: the oldest survivor clears what it held
       log.debug("presence of {} in {} not removed: {}", member.getString("session"), group, e.toString());
@@ -86,7 +95,7 @@ public final class Presence {
   public Future<JsonArray> members(String group) {
     return vertx.executeBlocking(() -> {
       List<JsonObject> members = new ArrayList<>();
-      for (HazelcastJsonValue v : map.values(Predicates.equal("group", group))) {
+      for (HazelcastJsonValue v : map().values(Predicates.equal("group", group))) {
         members.add(forClients(new JsonObject(v.getValue())));
       }
       members.sort(Comparator.comparingLong((JsonObject m) -> m.getLong("joinedAt")).thenComparing(m -> m.getString("session")));
@@ -104,8 +113,8 @@ public final class Presence {
     }
     vertx.executeBlocking(() -> {
       int removed = 0;
-      for (Map.Entry<String, HazelcastJsonValue> e : map.entrySet(Predicates.equal("member", member.toString()))) {
-        if (map.remove(e.getKey()) != null) {
+      for (Map.Entry<String, HazelcastJsonValue> e : map().entrySet(Predicates.equal("member", member.toString()))) {
+        if (map().remove(e.getKey()) != null) {
           JsonObject stored = new JsonObject(e.getValue().getValue());
           String group = stored.getString("group");
           vertx.eventBus().publish(eventsAddress(group), event("leave", group, forClients(stored)));
