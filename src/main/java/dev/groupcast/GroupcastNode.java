@@ -10,6 +10,7 @@ import dev.groupcast.config.Role;
 import dev.groupcast.gateway.ConnectionsPerAddress;
 import dev.groupcast.gateway.GatewayVerticle;
 import dev.groupcast.gateway.NodeState;
+import dev.groupcast.gateway.OpsServer;
 import dev.groupcast.group.GroupHub;
 import dev.groupcast.group.HistoryStore;
 import dev.groupcast.group.LocalHub;
@@ -130,8 +131,9 @@ public final class GroupcastNode {
     return vertx.deployVerticle(hub)
         .compose(id -> {
           if (!config.has(Role.GATEWAY)) {
-            log.info("roles {}: no gateway on this node", roleKeys(config));
-            return Future.succeededFuture();
+            log.info("roles {}: no gateway on this node; health and metrics on port {}", roleKeys(config),
+                config.http().port());
+            return vertx.deployVerticle(new OpsServer(config, state));
           }
           int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
           return vertx.deployVerticle(() -> new GatewayVerticle(config, hub, state, nodes, localHubs, perAddress),

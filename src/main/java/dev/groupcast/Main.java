@@ -114,7 +114,7 @@ public final class Main {
   private static void run(GroupcastConfig config) {
     Logger log = LoggerFactory.getLogger(Main.class);
     String busy = PortCheck.problem("cluster.port", config.cluster().host(), config.cluster().port());
-    if (busy == null && config.has(Role.GATEWAY)) {
+    if (busy == null) { // a proxy-only node serves its health and metrics there
       busy = PortCheck.problem("http.port", config.http().host(), config.http().port());
     }
     if (busy == null && config.has(Role.PROXY)) {

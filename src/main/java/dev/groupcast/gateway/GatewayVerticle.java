@@ -15,7 +15,6 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -25,7 +24,6 @@ import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.bridge.PermittedOptions;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
@@ -65,8 +63,7 @@ public final class GatewayVerticle extends VerticleBase {
     Authenticator auth = new Authenticator(vertx, config.auth());
     int maxBytes = config.limits().maxMessageBytes();
     Router router = Router.router(vertx);
-    router.get("/health/live").handler(rc -> json(rc, 200, new JsonObject().put("status", "up")));
-    router.get("/health/ready").handler(this::ready);
+    OpsServer.mount(router, state, NodeMetrics.of(vertx));
     GroupcastConfig.Limits limits = config.limits();
     Session.Settings settings = new Session.Settings(config.node().id(), maxBytes, limits.publishRate(),
         limits.publishBurst(), limits.groupsPerConnection());
@@ -91,10 +88,6 @@ public final class GatewayVerticle extends VerticleBase {
         .bridge(bridgeOptions(), new BridgeHook(auth, NodeMetrics.of(vertx))));
     ClusterView cluster = new ClusterView(vertx, nodes);
     ApiRoutes.mount(router, hub, cluster, maxBytes, auth);
-    NodeMetrics metrics = NodeMetrics.of(vertx);
-    router.get("/metrics").handler(rc -> rc.response()
-        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
-        .end(metrics.scrape()));
     AdminRoutes.mount(router, cluster, auth);
     router.route().handler(StaticHandler.create(WEB_ROOT).setDefaultContentEncoding("UTF-8"));
     router.errorHandler(404, HttpErrors::onFailure);
@@ -135,16 +128,5 @@ public final class GatewayVerticle extends VerticleBase {
     } else {
       rc.next();
     }
-  }
-
-  private void ready(RoutingContext rc) {
-    JsonObject body = new JsonObject()
-        .put("status", state.phase().name().toLowerCase(Locale.ROOT))
-        .put("node", state.nodeId());
-    json(rc, state.ready() ? 200 : 503, body);
-  }
-
-  private static void json(RoutingContext rc, int status, JsonObject body) {
-    rc.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.encode());
   }
 }

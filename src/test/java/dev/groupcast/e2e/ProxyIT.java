@@ -42,6 +42,17 @@ class ProxyIT {
         c.join("e2e-proxy");
       }
       assertEquals(Set.of("pxit-a", "pxit-b"), nodes, "round-robin over both nodes");
+      // the proxy-only process has its own health and metrics on its HTTP port
+      int opsPort = Integer.parseInt(envs.get(2).get("GROUPCAST_HTTP_PORT"));
+      WebClient ops = WebClient.create(vertx);
+      JsonObject own = Await.result(ops.get(opsPort, "127.0.0.1", "/health/ready").send()).bodyAsJsonObject();
+      assertEquals("pxit-c", own.getString("node"), "the proxy's own readiness, not a backend's");
+      String metrics = Await.result(ops.get(opsPort, "127.0.0.1", "/metrics").send()).bodyAsString();
+      String backendA = "127.0.0.1:" + envs.get(0).get("GROUPCAST_HTTP_PORT");
+      assertTrue(metrics.contains("groupcast_proxy_tunnels{backend=\"" + backendA + "\"} 2.0"), metrics);
+      assertTrue(metrics.contains("groupcast_proxy_backend_up{backend=\"" + backendA + "\"} 1.0"), metrics);
+      assertTrue(metrics.contains("groupcast_proxy_requests_total{backend=\"" + backendA + "\",status=\"101\"} 2.0"),
+          metrics);
       clients.get(0).publish("e2e-proxy", "through the proxy");
       for (WsClient c : clients) {
         assertEquals("through the proxy", c.nextMessage("e2e-proxy").getString("body"));
