@@ -86,7 +86,9 @@ public final class GroupcastNode {
     builder.setDaemon(true);
     builder.start();
     CompositeMeterRegistry vertxMeters = new CompositeMeterRegistry();
-    VertxOptions options = ClusterSetup.vertxOptions(config).setMetricsOptions(metricsOptions());
+    VertxOptions options = ClusterSetup.vertxOptions(config).setMetricsOptions(metricsOptions()
+        // Vert.x keeps its registries in a static map by name: one per node, for several in a JVM (demo)
+        .setRegistryName("groupcast-" + config.node().id() + "-" + config.cluster().port()));
     return Vertx.builder()
         .with(options)
         .withClusterManager(clusterManager)

@@ -16,6 +16,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +53,7 @@ class OperationsIT {
   @Test
   void demoStartsThreeNodesAndAProxyAndPrintsWhereToGo(Vertx vertx) throws Exception {
     int port = freeBlock();
+    Files.deleteIfExists(Path.of("target", "it-logs", "demo.log")); // logs append across runs
     try (JarProcess demo = JarProcess.start("demo", Map.of(), "demo", "--port", String.valueOf(port))) {
       String log = Await.result(vertx.executeBlocking(() -> {
         long deadline = System.currentTimeMillis() + 90_000;
@@ -97,6 +100,7 @@ class OperationsIT {
     env.put("GROUPCAST_LOG_FORMAT", "json");
     env.put("GROUPCAST_PROXY_ACCESS_LOG", "true");
     int proxyPort = Integer.parseInt(env.get("GROUPCAST_PROXY_PORT"));
+    Files.deleteIfExists(Path.of("target", "it-logs", "jsonlog.log")); // logs append across runs
     try (JarProcess node = JarProcess.start("jsonlog", env)) {
       Await.result(node.ready(vertx, 60_000), 70);
       WebClient web = WebClient.create(vertx);
