@@ -54,6 +54,8 @@ public final class GroupcastNode {
   /** WebSocket close code 1012: the server restarts, reconnect (elsewhere). */
   public static final int SERVICE_RESTART = 1012;
   static final long SAFE_WAIT_MS = 30_000;
+  /** The member attribute in which vertx-hazelcast keeps a member's event-bus node id. */
+  static final String VERTX_NODE_ID_ATTRIBUTE = "__vertx.nodeId";
 
   private final GroupcastConfig config;
   private final Vertx vertx;
@@ -122,7 +124,7 @@ public final class GroupcastNode {
     HazelcastInstance hazelcast = clusterManager.getHazelcastInstance();
     ClusterNodes nodes = new ClusterNodes(clusterManager);
     HistoryStore history = new HistoryStore(vertx, hazelcast, config.history());
-    Presence presence = new Presence(vertx, hazelcast, config.node().id());
+    Presence presence = new Presence(vertx, nodes, config.node().id(), NodeStats.ADDRESS_PREFIX);
     GroupHub hub = new GroupHub(history, presence);
     NodeMetrics metrics = NodeMetrics.of(vertx);
     metrics.gauge("groupcast.cluster.size", "Nodes in the cluster, as this node sees it", nodes::size);
@@ -157,7 +159,10 @@ public final class GroupcastNode {
             @Override
             public void memberRemoved(MembershipEvent event) {
               hub.catchUpAll();
-              presence.memberGone(event.getMember().getUuid());
+              String busId = event.getMember().getAttribute(VERTX_NODE_ID_ATTRIBUTE);
+              if (busId != null) {
+                localHubs.forEach(local -> local.nodeGone(busId));
+              }
               if (monitor != null) {
                 monitor.membershipChanged();
               }

@@ -23,6 +23,11 @@ public final class ClusterNodes {
     return clusterManager.getNodeId();
   }
 
+  /** The event-bus node ids of the cluster's nodes, this one included. */
+  public List<String> busIds() {
+    return List.copyOf(clusterManager.getNodes());
+  }
+
   public int size() {
     return clusterManager.getNodes().size();
   }

@@ -2,8 +2,6 @@ package dev.groupcast.cluster;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
-import com.hazelcast.config.IndexConfig;
-import com.hazelcast.config.IndexType;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MultiMapConfig;
 import com.hazelcast.config.NetworkConfig;
@@ -12,7 +10,6 @@ import dev.groupcast.config.GroupcastConfig;
 import dev.groupcast.config.HostPort;
 import dev.groupcast.config.Role;
 import dev.groupcast.group.HistoryStore;
-import dev.groupcast.group.Presence;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.ClientAuth;
@@ -63,8 +60,6 @@ public final class ClusterSetup {
     }
 
     hz.addRingBufferConfig(HistoryStore.ringbufferConfig(config.history()));
-    hz.addMapConfig(new MapConfig(Presence.MAP).setBackupCount(1)
-        .addIndexConfig(new IndexConfig(IndexType.HASH, "group")));
     return hz;
   }
 

@@ -131,11 +131,19 @@ public final class Frames {
   }
 
   public static OutFrame joined(Object id, String group, long seq, Boolean recovered) {
+    return joined(id, group, seq, recovered, null);
+  }
+
+  /** {@code members}: with the join's {@code presence} option, who is in the group as the join is answered. */
+  public static OutFrame joined(Object id, String group, long seq, Boolean recovered, JsonArray members) {
     JsonObject json = new JsonObject().put("type", "joined").put("group", group);
     putId(json, id);
     json.put("seq", seq);
     if (recovered != null) {
       json.put("recovered", recovered);
+    }
+    if (members != null) {
+      json.put("members", members);
     }
     return frame(json);
   }

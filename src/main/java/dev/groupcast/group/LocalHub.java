@@ -6,10 +6,13 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -82,50 +85,56 @@ public final class LocalHub {
     }
     LocalGroup g = group;
     g.pendingJoins++;
-    // the membership is recorded cluster-wide before the member goes live, so whoever hears of the
-    // join (its answer, a presence query, an event) finds it there
-    return g.ready.transform(ar -> ar.failed() ? Future.<Void>failedFuture(ar.cause()) : announce(member))
-        .transform(ar -> {
-          g.pendingJoins--;
-          if (ar.failed()) {
-            groups.remove(g.name, g);
-            return Future.failedFuture(ar.cause());
-          }
-          if (member.removed) {
-            release(g);
-            return Future.succeededFuture(new JoinResult(g.lastSeq, null, List.of()));
-          }
-          g.members.add(member);
-          metrics.memberAdded();
-          if (member.presenceEvents && g.presenceListeners++ == 0) {
-            g.presenceEvents = context.owner().eventBus().<JsonObject>consumer(Presence.eventsAddress(g.name),
-                m -> presenceEvent(g, m.body()));
-          }
-          if (since == null) {
-            member.goLive(g.lastSeq);
-            return Future.succeededFuture(new JoinResult(g.lastSeq, null, List.of()));
-          }
-          long liveFrom = g.lastSeq;
-          member.startCatchUp(since);
-          return hub.history().read(g.name, since)
-              .map(read -> {
-                if (since > read.latest()) {
-                  // the client's position belongs to a history the cluster no longer has: deliver live
-                  // traffic from here on rather than wait for seqs to climb past `since`
-                  member.restartFrom(liveFrom);
-                }
-                return new JoinResult(Math.max(read.latest(), g.lastSeq), read.recovered(), read.messages());
-              })
-              .onFailure(e -> leave(member));
-        });
+    return g.ready.transform(ar -> {
+      g.pendingJoins--;
+      if (ar.failed()) {
+        groups.remove(g.name, g);
+        return Future.failedFuture(ar.cause());
+      }
+      if (member.removed) {
+        release(g);
+        return Future.succeededFuture(new JoinResult(g.lastSeq, null, List.of(), null));
+      }
+      g.members.add(member);
+      metrics.memberAdded();
+      member.presence = hub.presence().describe(member.session.id(), member.session.user(), System.currentTimeMillis());
+      hub.presence().joined(g.name, member.presence);
+      if (member.presenceEvents && g.watchers++ == 0) {
+        watch(g);
+      }
+      if (since == null && !member.presenceEvents) {
+        member.goLive(g.lastSeq);
+        return Future.succeededFuture(new JoinResult(g.lastSeq, null, List.of(), null));
+      }
+      // the answer waits for history or the group's members: live messages wait in the member meanwhile
+      long liveFrom = g.lastSeq;
+      member.startCatchUp(since == null ? liveFrom : since);
+      Future<HistoryStore.HistoryRead> read = since == null ? Future.succeededFuture() : hub.history().read(g.name, since);
+      Future<JsonArray> present = member.presenceEvents ? g.snapshot.map(v -> knownForClients(g)) : Future.succeededFuture();
+      return Future.all(read, present)
+          .map(all -> {
+            if (since == null) {
+              return new JoinResult(liveFrom, null, List.of(), present.result());
+            }
+            HistoryStore.HistoryRead r = read.result();
+            if (since > r.latest()) {
+              // the client's position belongs to a history the cluster no longer has: deliver live
+              // traffic from here on rather than wait for seqs to climb past `since`
+              member.restartFrom(liveFrom);
+            }
+            return new JoinResult(Math.max(r.latest(), g.lastSeq), r.recovered(), r.messages(), present.result());
+          })
+          .onFailure(e -> leave(member));
+    });
   }
 
-  private Future<Void> announce(Member member) {
-    if (member.removed) {
-      return Future.succeededFuture();
+  private static JsonArray knownForClients(LocalGroup g) {
+    List<JsonObject> members = new ArrayList<>();
+    if (g.known != null) {
+      g.known.values().forEach(m -> members.add(Presence.forClients(m)));
     }
-    member.presence = hub.presence().describe(member.session.id(), member.session.user(), System.currentTimeMillis());
-    return hub.presence().add(context, member.group, member.presence);
+    members.sort(Comparator.comparingLong((JsonObject m) -> m.getLong("joinedAt")).thenComparing(m -> m.getString("session")));
+    return new JsonArray(new ArrayList<>(members));
   }
 
   void leave(Member member) {
@@ -133,29 +142,93 @@ public final class LocalHub {
       return;
     }
     member.removed = true;
-    if (member.presence != null) {
-      hub.presence().remove(member.group, member.presence);
-    }
     LocalGroup g = groups.get(member.group);
     if (g != null && g.members.remove(member)) {
       metrics.memberRemoved();
-      if (member.presenceEvents && --g.presenceListeners == 0) {
+      hub.presence().left(g.name, member.presence);
+      if (member.presenceEvents && --g.watchers == 0) {
         g.presenceEvents.unregister();
         g.presenceEvents = null;
+        g.known = null;
       }
       release(g);
     }
   }
 
+  /**
+   * The first member here that wants presence events: follow the group's joins and leaves, and keep
+   * who is in it (a snapshot, then the events) so the leaves of a node that dies can be announced.
+   */
+  private void watch(LocalGroup g) {
+    Map<String, JsonObject> known = new HashMap<>();
+    Set<String> departed = new HashSet<>();
+    g.known = known;
+    g.presenceEvents = context.owner().eventBus().<JsonObject>consumer(Presence.eventsAddress(g.name),
+        m -> presenceEvent(g, m.body(), departed));
+    g.snapshot = g.presenceEvents.completion()
+        .compose(v -> hub.presence().membersAsKept(g.name))
+        .map(members -> {
+          members.forEach(m -> {
+            JsonObject member = (JsonObject) m;
+            if (g.known == known && !departed.contains(member.getString("session"))) {
+              known.putIfAbsent(member.getString("session"), member); // an event may have come first
+            }
+          });
+          return (Void) null;
+        })
+        .otherwise((Void) null);
+  }
+
   /** A join or leave anywhere in the cluster, for the local members that asked for presence events. */
-  private void presenceEvent(LocalGroup g, JsonObject event) {
-    OutFrame frame = Frames.presenceEvent(event);
-    String about = event.getJsonObject("member").getString("session");
+  private void presenceEvent(LocalGroup g, JsonObject event, Set<String> departed) {
+    if (g.known == null) {
+      return;
+    }
+    JsonObject member = event.getJsonObject("member");
+    String session = member.getString("session");
+    if ("join".equals(event.getString("event"))) {
+      g.known.put(session, member);
+    } else {
+      g.known.remove(session);
+      departed.add(session);
+    }
+    tellWatchers(g, event, session);
+  }
+
+  private void tellWatchers(LocalGroup g, JsonObject event, String about) {
+    JsonObject forClients = event.copy().put("member", Presence.forClients(event.getJsonObject("member")));
+    OutFrame frame = Frames.presenceEvent(forClients);
     for (Member m : g.members) {
       if (m.presenceEvents && !m.session.id().equals(about)) { // a member knows of its own join and leave
         m.session.send(frame);
       }
     }
+  }
+
+  /** A node left the cluster: its members of the groups watched here are announced as gone. */
+  public void nodeGone(String busId) {
+    context.runOnContext(v -> groups.values().forEach(g -> {
+      if (g.known == null) {
+        return;
+      }
+      List<JsonObject> gone = new ArrayList<>();
+      g.known.values().removeIf(m -> busId.equals(m.getString(Presence.BUS)) && gone.add(m));
+      gone.forEach(m -> tellWatchers(g, Presence.event("leave", g.name, m), m.getString("session")));
+    }));
+  }
+
+  /** This event loop's members of {@code group}, as presence keeps them. */
+  public Future<List<JsonObject>> members(String group) {
+    Promise<List<JsonObject>> members = Promise.promise();
+    context.runOnContext(v -> {
+      List<JsonObject> out = new ArrayList<>();
+      LocalGroup g = groups.get(group);
+      if (g != null) {
+        g.members.forEach(m -> out.add(m.presence));
+      }
+      members.complete(out);
+    });
+    return members.future();
   }
 
   /** Members per group on this event loop. */
@@ -191,7 +264,7 @@ public final class LocalHub {
   }
 
   /** The answer to a join: the group's latest seq, whether history held all that was asked, and that history. */
-  record JoinResult(long latest, Boolean recovered, List<GroupMessage> history) {
+  record JoinResult(long latest, Boolean recovered, List<GroupMessage> history, JsonArray members) {
   }
 
   private static final class LocalGroup {
@@ -200,9 +273,12 @@ public final class LocalHub {
     Future<LocalGroup> ready;
     long lastSeq;
     int pendingJoins;
-    /** Members that asked for join and leave events, and the consumer that brings them. */
-    int presenceListeners;
+    /** Members that asked for join and leave events, the consumer that brings them, and who is in the group. */
+    int watchers;
     MessageConsumer<JsonObject> presenceEvents;
+    Map<String, JsonObject> known;
+    /** Completes once {@code known} holds the members the cluster reported when the group was first watched. */
+    Future<Void> snapshot;
 
     LocalGroup(String name) {
       this.name = name;

@@ -1,148 +1,101 @@
 package dev.groupcast.group;
 
-import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.core.HazelcastJsonValue;
-import com.hazelcast.map.IMap;
-import com.hazelcast.query.Predicates;
-import io.vertx.core.Context;
+import dev.groupcast.cluster.ClusterNodes;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.CompletionStage;
 
 /**
- * Who is in which group, cluster-wide: one entry per membership in the Hazelcast map
- * {@value #MAP} (indexed by group), written by the member's node. Joins and leaves are also
- * published on {@code gc.presence.<group>} for members that asked for presence events. When a node
- * dies, the oldest surviving node removes its entries and announces those leaves.
+ * Who is in which group, cluster-wide. Each node knows its own members (the {@link LocalHub}s hold
+ * them); a presence query asks every node in parallel over the event bus, so a join costs no cluster
+ * write and the members of a node that died vanish with it. Joins and leaves are published on
+ * {@code gc.presence.<group>} for members that asked for presence events; the nodes that have such
+ * members keep a view of the group and announce the leaves of a node that died.
  */
 public final class Presence {
 
-  private static final Logger log = LoggerFactory.getLogger(Presence.class);
-  public static final String MAP = "gc.presence";
   static final String EVENTS_PREFIX = "gc.presence.";
+  /** The request a node answers with its own members of a group: {@code {"members": G}}. */
+  public static final String MEMBERS_QUERY = "members";
+  static final long ASK_TIMEOUT_MS = 2000;
+  /** Internal: the event-bus node id of the member's node; never sent to clients. */
+  static final String BUS = "bus";
 
   private final Vertx vertx;
-  private final HazelcastInstance hazelcast;
-  private IMap<String, HazelcastJsonValue> map;
+  private final ClusterNodes nodes;
   private final String nodeId;
+  private final String nodeAddressPrefix;
 
-  public Presence(Vertx vertx, HazelcastInstance hazelcast, String nodeId) {
+  /** {@code nodeAddressPrefix} + a node's event-bus id is where that node answers {@link #MEMBERS_QUERY}. */
+  public Presence(Vertx vertx, ClusterNodes nodes, String nodeId, String nodeAddressPrefix) {
     this.vertx = vertx;
-    this.hazelcast = hazelcast;
+    this.nodes = nodes;
     this.nodeId = nodeId;
-  }
-
-  /** Taken on first use: creating the proxy costs a start time that no client waits for yet. */
-  private IMap<String, HazelcastJsonValue> map() {
-    IMap<String, HazelcastJsonValue> m = map;
-    if (m == null) {
-      m = hazelcast.getMap(MAP);
-      map = m;
-    }
-    return m;
+    this.nodeAddressPrefix = nodeAddressPrefix;
   }
 
   static String eventsAddress(String group) {
     return EVENTS_PREFIX + group;
   }
 
-  /** The member as clients see it: {@code {"session","user","node","joinedAt"}}. */
+  /** The member as it is kept: what clients see ({@code session, user, node, joinedAt}) plus its node's bus id. */
   JsonObject describe(String session, String user, long joinedAt) {
-    return new JsonObject().put("session", session).put("user", user).put("node", nodeId).put("joinedAt", joinedAt);
+    return new JsonObject().put("session", session).put("user", user).put("node", nodeId).put("joinedAt", joinedAt)
+        .put(BUS, nodes.localBusId());
   }
 
-  /** Records a membership and announces it; completes on {@code context}, never fails (a failure is logged). */
-  Future<Void> add(Context context, String group, JsonObject member) {
-    JsonObject stored = member.copy().put("group", group)
-        .put("member", hazelcast.getCluster().getLocalMember().getUuid().toString());
-    return Future.fromCompletionStage(map().setAsync(key(group, member), new HazelcastJsonValue(stored.encode())), context)
-        .onSuccess(v -> vertx.eventBus().publish(eventsAddress(group), event("join", group, member)))
-        .otherwise(e -> {
-          log.warn("presence of {} in {} not recorded: {}", member.getString("session"), group, e.toString());
-          return null;
-        });
+  void joined(String group, JsonObject member) {
+    vertx.eventBus().publish(eventsAddress(group), event("join", group, member));
   }
 
-  void remove(String group, JsonObject member) {
-    CompletionStage<HazelcastJsonValue> removal;
-    try {
-      removal = map().removeAsync(key(group, member));
-    } catch (RuntimeException e) {
-      // this node is leaving the cluster: the oldest survivor clears what it held
-      log.debug("presence of {} in {} not removed: {}", member.getString("session"), group, e.toString());
-      return;
-    }
-    removal.whenComplete((old, e) -> {
-      if (e != null) {
-        log.warn("presence of {} in {} not removed: {}", member.getString("session"), group, e.toString());
-      } else if (old != null) {
-        vertx.eventBus().publish(eventsAddress(group), event("leave", group, member));
-      }
-    });
-  }
-
-  /** Every member of {@code group} cluster-wide, oldest first. */
-  public Future<JsonArray> members(String group) {
-    return vertx.executeBlocking(() -> {
-      List<JsonObject> members = new ArrayList<>();
-      for (HazelcastJsonValue v : map().values(Predicates.equal("group", group))) {
-        members.add(forClients(new JsonObject(v.getValue())));
-      }
-      members.sort(Comparator.comparingLong((JsonObject m) -> m.getLong("joinedAt")).thenComparing(m -> m.getString("session")));
-      return new JsonArray(new ArrayList<>(members));
-    }, false);
+  void left(String group, JsonObject member) {
+    vertx.eventBus().publish(eventsAddress(group), event("leave", group, member));
   }
 
   /**
-   * A Hazelcast member left: if this node is now the oldest, it removes the memberships that node
-   * held and announces them as leaves (one node does it, so each leave is announced once).
+   * Every member of {@code group} cluster-wide, oldest first, as clients see them. A node that does not
+   * answer within {@link #ASK_TIMEOUT_MS} (it is dying) is left out.
    */
-  public void memberGone(UUID member) {
-    if (!hazelcast.getCluster().getMembers().iterator().next().localMember()) {
-      return;
-    }
-    vertx.executeBlocking(() -> {
-      int removed = 0;
-      for (Map.Entry<String, HazelcastJsonValue> e : map().entrySet(Predicates.equal("member", member.toString()))) {
-        if (map().remove(e.getKey()) != null) {
-          JsonObject stored = new JsonObject(e.getValue().getValue());
-          String group = stored.getString("group");
-          vertx.eventBus().publish(eventsAddress(group), event("leave", group, forClients(stored)));
-          removed++;
-        }
-      }
-      return removed;
-    }, false).onComplete(ar -> {
-      if (ar.failed()) {
-        log.warn("memberships of departed member {} not cleared: {}", member, ar.cause().toString());
-      } else if (ar.result() > 0) {
-        log.info("cleared {} memberships of departed member {}", ar.result(), member);
-      }
+  public Future<JsonArray> members(String group) {
+    return membersAsKept(group).map(all -> {
+      JsonArray out = new JsonArray();
+      all.forEach(m -> out.add(forClients((JsonObject) m)));
+      return out;
     });
   }
 
-  private static JsonObject forClients(JsonObject stored) {
-    JsonObject m = stored.copy();
-    m.remove("group");
-    m.remove("member");
+  /** As {@link #members}, each with its node's bus id. */
+  Future<JsonArray> membersAsKept(String group) {
+    List<Future<JsonArray>> answers = new ArrayList<>();
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(ASK_TIMEOUT_MS);
+    JsonObject query = new JsonObject().put(MEMBERS_QUERY, group);
+    for (String bus : nodes.busIds()) {
+      answers.add(vertx.eventBus().<JsonArray>request(nodeAddressPrefix + bus, query, options)
+          .map(reply -> reply.body())
+          .otherwise(e -> new JsonArray()));
+    }
+    return Future.all(answers).map(all -> {
+      List<JsonObject> members = new ArrayList<>();
+      answers.forEach(a -> a.result().forEach(m -> members.add((JsonObject) m)));
+      members.sort(Comparator.comparingLong((JsonObject m) -> m.getLong("joinedAt"))
+          .thenComparing(m -> m.getString("session")));
+      return new JsonArray(new ArrayList<>(members));
+    });
+  }
+
+  static JsonObject forClients(JsonObject member) {
+    JsonObject m = member.copy();
+    m.remove(BUS);
     return m;
   }
 
-  private static JsonObject event(String kind, String group, JsonObject member) {
+  static JsonObject event(String kind, String group, JsonObject member) {
     return new JsonObject().put("event", kind).put("group", group).put("member", member);
-  }
-
-  private static String key(String group, JsonObject member) {
-    return group + '\n' + member.getString("session");
   }
 }

@@ -179,7 +179,7 @@ public final class Session {
         return;
       }
       LocalHub.JoinResult r = ar.result();
-      send(Frames.joined(req.id(), req.group(), r.latest(), r.recovered()));
+      send(Frames.joined(req.id(), req.group(), r.latest(), r.recovered(), r.members()));
       member.replay(r.history());
     });
   }

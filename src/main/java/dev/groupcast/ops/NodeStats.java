@@ -3,6 +3,7 @@ package dev.groupcast.ops;
 import dev.groupcast.gateway.NodeState;
 import dev.groupcast.group.GroupHub;
 import dev.groupcast.group.LocalHub;
+import dev.groupcast.group.Presence;
 import dev.groupcast.proxy.Backend;
 import dev.groupcast.proxy.BackendPool;
 import io.vertx.core.Future;
@@ -20,7 +21,8 @@ import java.util.Map;
 
 /**
  * What this node tells the rest of the cluster about itself when asked on {@code gc.node.<bus id>}:
- * identity, readiness, connections, its busiest groups, its proxy's backends and its recent errors.
+ * identity, readiness, connections, its busiest groups, its proxy's backends and its recent errors;
+ * or, asked {@code {"members": G}}, its own members of group G (presence).
  */
 public final class NodeStats {
 
@@ -48,21 +50,40 @@ public final class NodeStats {
     this.metrics = NodeMetrics.of(vertx);
   }
 
+  /** Where each node answers, followed by its event-bus node id. */
+  public static final String ADDRESS_PREFIX = "gc.node.";
+
   public static String address(String busNodeId) {
-    return "gc.node." + busNodeId;
+    return ADDRESS_PREFIX + busNodeId;
   }
 
   /** Answers requests on this node's address. */
   public Future<MessageConsumer<JsonObject>> serve(String busNodeId) {
-    MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(address(busNodeId),
-        m -> snapshot().onComplete(ar -> {
-          if (ar.succeeded()) {
-            m.reply(ar.result());
-          } else {
-            m.fail(500, ar.cause().toString());
-          }
-        }));
+    MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(address(busNodeId), m -> {
+      String group = m.body() == null ? null : m.body().getString(Presence.MEMBERS_QUERY);
+      Future<?> answer = group != null ? members(group) : snapshot();
+      answer.onComplete(ar -> {
+        if (ar.succeeded()) {
+          m.reply(ar.result());
+        } else {
+          m.fail(500, ar.cause().toString());
+        }
+      });
+    });
     return consumer.completion().map(consumer);
+  }
+
+  /** This node's members of {@code group}, for {@link Presence#members}. */
+  private Future<JsonArray> members(String group) {
+    List<Future<List<JsonObject>>> perLoop = new ArrayList<>();
+    for (LocalHub local : locals) {
+      perLoop.add(local.members(group));
+    }
+    return Future.all(perLoop).map(all -> {
+      JsonArray out = new JsonArray();
+      perLoop.forEach(f -> f.result().forEach(out::add));
+      return out;
+    });
   }
 
   public Future<JsonObject> snapshot() {

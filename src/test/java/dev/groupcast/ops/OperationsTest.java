@@ -54,8 +54,9 @@ class OperationsTest {
     cluster = TestCluster.start(2, Map.of());
     try (WsClient a = WsClient.connect(vertx, cluster.httpPort(0));
          WsClient b = WsClient.connect(vertx, cluster.httpPort(1))) {
-      a.request(new JsonObject().put("type", "join").put("group", "judges").put("presence", true));
-      b.join("judges");
+      JsonObject joined = a.request(new JsonObject().put("type", "join").put("group", "judges").put("presence", true));
+      assertEquals(Set.of(a.sessionId()), sessions(joined.getJsonArray("members")), "who is there as the join is answered");
+      assertTrue(b.join("judges").getJsonArray("members") == null, "without the option, no members in joined");
       JsonObject joinEvent = a.next(f -> "presence_join".equals(f.getString("type")));
       a.ping();
       assertTrue(a.inbox().stream().noneMatch(f -> f.getString("type").startsWith("presence_")),
@@ -95,9 +96,9 @@ class OperationsTest {
     cluster = TestCluster.start(2, Map.of());
     try (WsClient watcher = WsClient.connect(vertx, cluster.httpPort(0))) {
       WsClient doomed = WsClient.connect(vertx, cluster.httpPort(1));
-      watcher.request(new JsonObject().put("type", "join").put("group", "lobby").put("presence", true));
-      doomed.join("lobby");
-      watcher.next(f -> "presence_join".equals(f.getString("type")));
+      doomed.join("lobby"); // before the watcher: known to it from the join's snapshot, not from an event
+      JsonObject joined = watcher.request(new JsonObject().put("type", "join").put("group", "lobby").put("presence", true));
+      assertEquals(Set.of(watcher.sessionId(), doomed.sessionId()), sessions(joined.getJsonArray("members")));
       String victimName = "groupcast-" + cluster.node(1).config().node().id() + "-" + cluster.node(1).config().cluster().port();
       HazelcastInstance victim = Hazelcast.getHazelcastInstanceByName(victimName);
       assertNotNull(victim);
