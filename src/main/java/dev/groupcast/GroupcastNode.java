@@ -135,9 +135,9 @@ public final class GroupcastNode {
     return vertx.deployVerticle(hub)
         .compose(id -> {
           if (!config.has(Role.GATEWAY)) {
-            log.info("roles {}: no gateway on this node; health and metrics on port {}", roleKeys(config),
+            log.info("roles {}: no gateway on this node; health, metrics and /admin on port {}", roleKeys(config),
                 config.http().port());
-            return vertx.deployVerticle(new OpsServer(config, state));
+            return vertx.deployVerticle(new OpsServer(config, state, nodes));
           }
           int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
           return vertx.deployVerticle(() -> new GatewayVerticle(config, hub, state, nodes, localHubs, perAddress),

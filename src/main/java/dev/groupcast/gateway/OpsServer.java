@@ -1,7 +1,10 @@
 package dev.groupcast.gateway;
 
+import dev.groupcast.auth.Authenticator;
+import dev.groupcast.cluster.ClusterNodes;
 import dev.groupcast.cluster.TlsOptions;
 import dev.groupcast.config.GroupcastConfig;
+import dev.groupcast.ops.ClusterView;
 import dev.groupcast.ops.NodeMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -9,28 +12,33 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.StaticHandler;
 
 import java.util.Locale;
 
 /**
  * The operations endpoints of a node without the gateway role (a proxy-only node), on
- * {@code http.port}: {@code /health/live}, {@code /health/ready} and {@code /metrics}, like nginx's
- * status server next to its proxy port. A gateway node serves them from {@link GatewayVerticle}.
+ * {@code http.port}: {@code /health/live}, {@code /health/ready}, {@code /metrics} and the
+ * {@code /admin} dashboard, like nginx's status server next to its proxy port. A gateway node serves them from {@link GatewayVerticle}.
  */
 public final class OpsServer extends VerticleBase {
 
   private final GroupcastConfig config;
   private final NodeState state;
+  private final ClusterNodes nodes;
 
-  public OpsServer(GroupcastConfig config, NodeState state) {
+  public OpsServer(GroupcastConfig config, NodeState state, ClusterNodes nodes) {
     this.config = config;
     this.state = state;
+    this.nodes = nodes;
   }
 
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
     mount(router, state, NodeMetrics.of(vertx));
+    AdminRoutes.mount(router, new ClusterView(vertx, nodes), new Authenticator(vertx, config.auth()));
+    router.route("/admin/*").handler(StaticHandler.create(GatewayVerticle.WEB_ROOT).setDefaultContentEncoding("UTF-8"));
     router.errorHandler(404, HttpErrors::onFailure);
     router.errorHandler(405, HttpErrors::onFailure);
     HttpServerOptions options = HeaderTimeout.prepare(new HttpServerOptions());

@@ -53,6 +53,10 @@ class ProxyIT {
       assertTrue(metrics.contains("groupcast_proxy_backend_up{backend=\"" + backendA + "\"} 1.0"), metrics);
       assertTrue(metrics.contains("groupcast_proxy_requests_total{backend=\"" + backendA + "\",status=\"101\"} 2.0"),
           metrics);
+      assertTrue(Await.result(ops.get(opsPort, "127.0.0.1", "/admin/").send()).bodyAsString().contains("admin.js"),
+          "the dashboard on every node");
+      assertEquals(3, Await.result(ops.get(opsPort, "127.0.0.1", "/admin/api/nodes").send()).bodyAsJsonObject()
+          .getJsonArray("nodes").size());
       clients.get(0).publish("e2e-proxy", "through the proxy");
       for (WsClient c : clients) {
         assertEquals("through the proxy", c.nextMessage("e2e-proxy").getString("body"));
