@@ -38,7 +38,9 @@ public final class OpsServer extends VerticleBase {
     Router router = Router.router(vertx);
     mount(router, state, NodeMetrics.of(vertx));
     AdminRoutes.mount(router, new ClusterView(vertx, nodes), new Authenticator(vertx, config.auth()));
-    router.route("/admin/*").handler(StaticHandler.create(GatewayVerticle.WEB_ROOT).setDefaultContentEncoding("UTF-8"));
+    // a prefix route serves paths below its prefix: /admin/x is webroot/admin/x
+    router.route("/admin/*").handler(StaticHandler.create(GatewayVerticle.WEB_ROOT + "/admin")
+        .setDefaultContentEncoding("UTF-8"));
     router.errorHandler(404, HttpErrors::onFailure);
     router.errorHandler(405, HttpErrors::onFailure);
     HttpServerOptions options = HeaderTimeout.prepare(new HttpServerOptions());
