@@ -107,7 +107,7 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
    */
   public record Proxy(int port, List<HostPort> backends, Balance balance, HashKey hashKey, Duration readTimeout,
                       Duration connectTimeout, int maxFails, Duration failTimeout, Duration healthInterval,
-                      boolean accessLog) {
+                      boolean accessLog, int eventLoops) {
 
     public boolean fromCluster() {
       return backends.isEmpty();
@@ -269,7 +269,8 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
         r.integer("proxy.maxFails", 0, 1000),
         r.duration("proxy.failTimeout", Duration.ofMillis(1)),
         r.duration("proxy.healthInterval", Duration.ofMillis(100)),
-        r.bool("proxy.accessLog"));
+        r.bool("proxy.accessLog"),
+        r.integer("proxy.eventLoops", 0, 1024));
   }
 
   private static Set<Role> roles(ConfigReader r) {
