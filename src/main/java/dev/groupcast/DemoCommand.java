@@ -1,6 +1,5 @@
 package dev.groupcast;
 
-import dev.groupcast.cluster.PortCheck;
 import dev.groupcast.config.ConfigException;
 import dev.groupcast.config.ConfigLoader;
 import dev.groupcast.config.GroupcastConfig;
@@ -75,19 +74,11 @@ final class DemoCommand {
       return Main.EXIT_USAGE;
     }
     for (GroupcastConfig c : configs) {
-      for (String busy : new String[] {
-          PortCheck.problem("http.port", c.http().host(), c.http().port()),
-          PortCheck.problem("cluster.port", c.cluster().host(), c.cluster().port())}) {
-        if (busy != null) {
-          err.println("groupcast demo: cannot start: " + busy + " (choose other ports with --port)");
-          return Main.EXIT_FAILURE;
-        }
+      String busy = Main.busyPort(c); // demo-1's config has the proxy port
+      if (busy != null) {
+        err.println("groupcast demo: cannot start: " + busy + " (choose other ports with --port)");
+        return Main.EXIT_FAILURE;
       }
-    }
-    String busy = PortCheck.problem("proxy.port", "0.0.0.0", port);
-    if (busy != null) {
-      err.println("groupcast demo: cannot start: " + busy + " (choose other ports with --port)");
-      return Main.EXIT_FAILURE;
     }
     List<Future<GroupcastNode>> starting = new ArrayList<>();
     configs.forEach(c -> starting.add(GroupcastNode.start(c)));

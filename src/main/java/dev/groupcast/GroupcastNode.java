@@ -124,7 +124,7 @@ public final class GroupcastNode {
     HazelcastInstance hazelcast = clusterManager.getHazelcastInstance();
     ClusterNodes nodes = new ClusterNodes(clusterManager);
     HistoryStore history = new HistoryStore(vertx, hazelcast, config.history());
-    Presence presence = new Presence(vertx, nodes, config.node().id(), NodeStats.ADDRESS_PREFIX);
+    Presence presence = new Presence(vertx, nodes, config.node().id());
     GroupHub hub = new GroupHub(history, presence);
     NodeMetrics metrics = NodeMetrics.of(vertx);
     metrics.gauge("groupcast.cluster.size", "Nodes in the cluster, as this node sees it", nodes::size);

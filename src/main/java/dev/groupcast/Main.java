@@ -121,13 +121,7 @@ public final class Main {
       // adaptive one Netty 4.2 defaults to (README, proxy speed); set before Netty reads it
       System.setProperty(NETTY_ALLOCATOR, "pooled");
     }
-    String busy = PortCheck.problem("cluster.port", config.cluster().host(), config.cluster().port());
-    if (busy == null) { // a proxy-only node serves its health and metrics there
-      busy = PortCheck.problem("http.port", config.http().host(), config.http().port());
-    }
-    if (busy == null && config.has(Role.PROXY)) {
-      busy = PortCheck.problem("proxy.port", "0.0.0.0", config.proxy().port());
-    }
+    String busy = busyPort(config);
     if (busy != null) {
       System.err.println("groupcast: cannot start: " + busy);
       System.exit(EXIT_FAILURE);
@@ -178,6 +172,18 @@ public final class Main {
     };
     Signal.handle(new Signal("TERM"), onSignal::handle);
     Signal.handle(new Signal("INT"), onSignal::handle);
+  }
+
+  /** The first port the node needs that is taken, as one line naming its key; null when all are free. */
+  static String busyPort(GroupcastConfig config) {
+    String busy = PortCheck.problem("cluster.port", config.cluster().host(), config.cluster().port());
+    if (busy == null) { // a proxy-only node serves its health and metrics there
+      busy = PortCheck.problem("http.port", config.http().host(), config.http().port());
+    }
+    if (busy == null && config.has(Role.PROXY)) {
+      busy = PortCheck.problem("proxy.port", "0.0.0.0", config.proxy().port());
+    }
+    return busy;
   }
 
   /** From the jar's manifest; "dev" when run from classes. */

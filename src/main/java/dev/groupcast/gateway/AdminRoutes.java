@@ -16,9 +16,7 @@ final class AdminRoutes {
 
   static void mount(Router router, ClusterView cluster, Authenticator auth) {
     if (auth.required()) {
-      AdminCheck check = new AdminCheck(auth);
-      router.route("/admin").handler(check);
-      router.route("/admin/*").handler(check);
+      router.route("/admin/*").handler(new AdminCheck(auth)); // "/admin" itself included
     }
     // Vert.x matches "/admin" for "/admin/" too: only the bare path is sent on to the page's folder
     router.get("/admin").handler(rc -> {

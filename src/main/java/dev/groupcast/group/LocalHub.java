@@ -10,7 +10,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -133,7 +132,7 @@ public final class LocalHub {
     if (g.known != null) {
       g.known.values().forEach(m -> members.add(Presence.forClients(m)));
     }
-    members.sort(Comparator.comparingLong((JsonObject m) -> m.getLong("joinedAt")).thenComparing(m -> m.getString("session")));
+    members.sort(Presence.OLDEST_FIRST);
     return new JsonArray(new ArrayList<>(members));
   }
 

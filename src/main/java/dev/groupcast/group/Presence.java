@@ -1,9 +1,9 @@
 package dev.groupcast.group;
 
 import dev.groupcast.cluster.ClusterNodes;
+import dev.groupcast.ops.ClusterView;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -23,21 +23,22 @@ public final class Presence {
   static final String EVENTS_PREFIX = "gc.presence.";
   /** The request a node answers with its own members of a group: {@code {"members": G}}. */
   public static final String MEMBERS_QUERY = "members";
-  static final long ASK_TIMEOUT_MS = 2000;
+  /** How members are listed: by join time, then session id. */
+  static final Comparator<JsonObject> OLDEST_FIRST = Comparator.comparingLong((JsonObject m) -> m.getLong("joinedAt"))
+      .thenComparing(m -> m.getString("session"));
   /** Internal: the event-bus node id of the member's node; never sent to clients. */
   static final String BUS = "bus";
 
   private final Vertx vertx;
   private final ClusterNodes nodes;
+  private final ClusterView cluster;
   private final String nodeId;
-  private final String nodeAddressPrefix;
 
-  /** {@code nodeAddressPrefix} + a node's event-bus id is where that node answers {@link #MEMBERS_QUERY}. */
-  public Presence(Vertx vertx, ClusterNodes nodes, String nodeId, String nodeAddressPrefix) {
+  public Presence(Vertx vertx, ClusterNodes nodes, String nodeId) {
     this.vertx = vertx;
     this.nodes = nodes;
+    this.cluster = new ClusterView(vertx, nodes);
     this.nodeId = nodeId;
-    this.nodeAddressPrefix = nodeAddressPrefix;
   }
 
   static String eventsAddress(String group) {
@@ -60,7 +61,7 @@ public final class Presence {
 
   /**
    * Every member of {@code group} cluster-wide, oldest first, as clients see them. A node that does not
-   * answer within {@link #ASK_TIMEOUT_MS} (it is dying) is left out.
+   * answer in time (it is dying) is left out.
    */
   public Future<JsonArray> members(String group) {
     return membersAsKept(group).map(all -> {
@@ -72,21 +73,13 @@ public final class Presence {
 
   /** As {@link #members}, each with its node's bus id. */
   Future<JsonArray> membersAsKept(String group) {
-    List<Future<JsonArray>> answers = new ArrayList<>();
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(ASK_TIMEOUT_MS);
-    JsonObject query = new JsonObject().put(MEMBERS_QUERY, group);
-    for (String bus : nodes.busIds()) {
-      answers.add(vertx.eventBus().<JsonArray>request(nodeAddressPrefix + bus, query, options)
-          .map(reply -> reply.body())
-          .otherwise(e -> new JsonArray()));
-    }
-    return Future.all(answers).map(all -> {
-      List<JsonObject> members = new ArrayList<>();
-      answers.forEach(a -> a.result().forEach(m -> members.add((JsonObject) m)));
-      members.sort(Comparator.comparingLong((JsonObject m) -> m.getLong("joinedAt"))
-          .thenComparing(m -> m.getString("session")));
-      return new JsonArray(new ArrayList<>(members));
-    });
+    return cluster.<JsonArray>ask(new JsonObject().put(MEMBERS_QUERY, group), node -> new JsonArray())
+        .map(perNode -> {
+          List<JsonObject> members = new ArrayList<>();
+          perNode.forEach(answer -> answer.forEach(m -> members.add((JsonObject) m)));
+          members.sort(OLDEST_FIRST);
+          return new JsonArray(new ArrayList<>(members));
+        });
   }
 
   static JsonObject forClients(JsonObject member) {

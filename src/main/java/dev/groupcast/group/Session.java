@@ -187,6 +187,7 @@ public final class Session {
   /** Anyone who may join a group may see who is in it. */
   private void presence(Frames.PresenceQuery req) {
     authorize(req.id(), req.group(), false);
+    spend(req.id(), "publishes and presence queries"); // a query asks every node
     hub.hub().presence().members(req.group()).onComplete(ar -> {
       if (ar.failed()) {
         sendFailure(req.id(), new ProtocolException(ErrorCode.INTERNAL, "presence unavailable"));
@@ -212,10 +213,7 @@ public final class Session {
 
   private void publish(Frames.Publish req) {
     authorize(req.id(), req.group(), true);
-    if (!budget.take(System.nanoTime())) {
-      throw new ProtocolException(ErrorCode.RATE_LIMITED, "more than " + settings.publishRate()
-          + " publishes a second (limits.publishRate, limits.publishBurst)", req.id());
-    }
+    spend(req.id(), "publishes");
     hub.hub().publish(req.group(), identity != null ? identity.user() : id, req.body()).onComplete(ar -> {
       if (ar.failed()) {
         sendFailure(req.id(), ar.cause());
@@ -223,6 +221,14 @@ public final class Session {
         send(Frames.ack(req.id(), req.group(), ar.result()));
       }
     });
+  }
+
+  /** Requests that cost the cluster work share the connection's budget; past it, rate_limited. */
+  private void spend(Object requestId, String what) {
+    if (!budget.take(System.nanoTime())) {
+      throw new ProtocolException(ErrorCode.RATE_LIMITED, "more than " + settings.publishRate()
+          + " " + what + " a second (limits.publishRate, limits.publishBurst)", requestId);
+    }
   }
 
   private void sendFailure(Object requestId, Throwable cause) {

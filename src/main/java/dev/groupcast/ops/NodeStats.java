@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * What this node tells the rest of the cluster about itself when asked on {@code gc.node.<bus id>}:
@@ -50,11 +51,8 @@ public final class NodeStats {
     this.metrics = NodeMetrics.of(vertx);
   }
 
-  /** Where each node answers, followed by its event-bus node id. */
-  public static final String ADDRESS_PREFIX = "gc.node.";
-
   public static String address(String busNodeId) {
-    return ADDRESS_PREFIX + busNodeId;
+    return "gc.node." + busNodeId;
   }
 
   /** Answers requests on this node's address. */
@@ -75,25 +73,26 @@ public final class NodeStats {
 
   /** This node's members of {@code group}, for {@link Presence#members}. */
   private Future<JsonArray> members(String group) {
-    List<Future<List<JsonObject>>> perLoop = new ArrayList<>();
-    for (LocalHub local : locals) {
-      perLoop.add(local.members(group));
-    }
-    return Future.all(perLoop).map(all -> {
+    return fromEveryLoop(local -> local.members(group)).map(perLoop -> {
       JsonArray out = new JsonArray();
-      perLoop.forEach(f -> f.result().forEach(out::add));
+      perLoop.forEach(members -> members.forEach(out::add));
       return out;
     });
   }
 
-  public Future<JsonObject> snapshot() {
-    List<Future<Map<String, Integer>>> counts = new ArrayList<>();
+  /** The same question to every event loop's {@link LocalHub}, each answering on its own loop. */
+  private <T> Future<List<T>> fromEveryLoop(Function<LocalHub, Future<T>> question) {
+    List<Future<T>> answers = new ArrayList<>();
     for (LocalHub local : locals) {
-      counts.add(local.memberCounts());
+      answers.add(question.apply(local));
     }
-    return Future.all(counts).compose(all -> hub.groupActivity().map(activity -> {
+    return Future.all(answers).map(all -> answers.stream().map(Future::result).toList());
+  }
+
+  public Future<JsonObject> snapshot() {
+    return fromEveryLoop(LocalHub::memberCounts).compose(counts -> hub.groupActivity().map(activity -> {
       Map<String, Integer> members = new HashMap<>();
-      counts.forEach(f -> f.result().forEach((group, n) -> members.merge(group, n, Integer::sum)));
+      counts.forEach(perLoop -> perLoop.forEach((group, n) -> members.merge(group, n, Integer::sum)));
       List<JsonObject> groups = new ArrayList<>();
       for (JsonObject a : activity) {
         groups.add(a.put("members", members.getOrDefault(a.getString("group"), 0)));

@@ -88,6 +88,22 @@ class AbuseTest {
   }
 
   @Test
+  void presenceQueriesShareThePublishBudget(Vertx vertx) {
+    try (WsClient c = WsClient.connect(vertx, port)) {
+      List<Future<JsonObject>> answers = new ArrayList<>();
+      for (int i = 0; i < 300; i++) { // burst 200 (the default), rate 100/s: the last ones are refused
+        String id = "p" + i;
+        answers.add(c.expect(f -> id.equals(f.getValue("id"))));
+        c.send(new JsonObject().put("type", "presence").put("group", "lobby").put("id", id));
+      }
+      long refused = answers.stream().map(Await::result)
+          .filter(a -> "error".equals(a.getString("type")) && "rate_limited".equals(a.getString("code"))).count();
+      assertTrue(refused > 0 && refused < 300, "some queries answered, the rest refused: " + refused);
+      assertFalse(c.isClosed());
+    }
+  }
+
+  @Test
   void aFloodingClientDoesNotStopTheNodeServingOthers(Vertx vertx) {
     try (WsClient flooder = WsClient.connect(vertx, port); WsClient judge = WsClient.connect(vertx, port);
          WsClient other = WsClient.connect(vertx, port)) {
