@@ -7,6 +7,7 @@ import dev.groupcast.cluster.ClusterNodes;
 import dev.groupcast.cluster.ClusterSetup;
 import dev.groupcast.config.GroupcastConfig;
 import dev.groupcast.config.Role;
+import dev.groupcast.net.BindFailure;
 import dev.groupcast.gateway.ConnectionsPerAddress;
 import dev.groupcast.gateway.GatewayVerticle;
 import dev.groupcast.gateway.NodeState;
@@ -38,6 +39,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,9 +74,12 @@ public final class GroupcastNode {
     this.localHubs = localHubs;
   }
 
-  /** Joins the cluster and deploys the node's roles; the future fails if any step does. */
+  /**
+   * Joins the cluster (a node that needs none runs alone) and deploys the node's roles; the future
+   * fails if any step does, with a {@link BindFailure} naming the key of a port that could not be
+   * bound. A failed start closes what it opened without making the caller wait for it.
+   */
   public static Future<GroupcastNode> start(GroupcastConfig config) {
-    HazelcastClusterManager clusterManager = new HazelcastClusterManager(ClusterSetup.hazelcastConfig(config));
     // the Prometheus registry takes a quarter of a second to build: on its own thread, while the
     // cluster forms; Vert.x's meters go through a composite it joins once built
     CompletableFuture<PrometheusMeterRegistry> prometheus = new CompletableFuture<>();
@@ -90,19 +95,46 @@ public final class GroupcastNode {
     CompositeMeterRegistry vertxMeters = new CompositeMeterRegistry();
     VertxOptions options = ClusterSetup.vertxOptions(config).setMetricsOptions(metricsOptions()
         // Vert.x keeps its registries in a static map by name: one per node, for several in a JVM (demo)
-        .setRegistryName("groupcast-" + config.node().id() + "-" + config.cluster().port()));
-    return Vertx.builder()
-        .with(options)
-        .withClusterManager(clusterManager)
-        .withMetrics(new MicrometerMetricsFactory(vertxMeters))
-        .buildClustered()
-        .compose(vertx -> Future.fromCompletionStage(prometheus, vertx.getOrCreateContext())
-            .compose(registry -> {
-              vertxMeters.add(registry);
-              NodeMetrics.install(vertx, new NodeMetrics(registry));
-              return deploy(config, vertx, clusterManager, options.getEventBusOptions().getClusterNodeMetadata());
-            })
-            .recover(e -> vertx.close().transform(v -> Future.failedFuture(e))));
+        .setRegistryName("groupcast-" + config.node().id() + "-" + config.cluster().port() + "-" + config.http().port()));
+    JsonObject metadata = options.getEventBusOptions().getClusterNodeMetadata();
+    VertxBuilder vertxBuilder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(vertxMeters));
+    Future<Vertx> created;
+    HazelcastClusterManager clusterManager;
+    if (config.clustered()) {
+      clusterManager = new HazelcastClusterManager(ClusterSetup.hazelcastConfig(config));
+      created = vertxBuilder.withClusterManager(clusterManager).buildClustered()
+          .recover(e -> Future.failedFuture(clusterStartFailure(config, e)));
+    } else {
+      clusterManager = null; // a proxy with a static backend list needs no cluster
+      created = Future.succeededFuture(vertxBuilder.build());
+    }
+    return created.compose(vertx -> Future.fromCompletionStage(prometheus, vertx.getOrCreateContext())
+        .compose(registry -> {
+          vertxMeters.add(registry);
+          NodeMetrics.install(vertx, new NodeMetrics(registry));
+          ClusterNodes nodes = clusterManager == null ? ClusterNodes.standalone(metadata) : ClusterNodes.of(clusterManager);
+          return deploy(config, vertx, clusterManager, nodes, metadata);
+        })
+        .recover(e -> {
+          vertx.close(); // not waited for: the caller reports the failure at once
+          return Future.failedFuture(e);
+        }));
+  }
+
+  /** Hazelcast's member port or the event bus's port could not be bound: say which key, in one line. */
+  private static Throwable clusterStartFailure(GroupcastConfig config, Throwable e) {
+    String host = config.cluster().host();
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getClass().getName().startsWith("com.hazelcast") && String.valueOf(t.getMessage()).contains("in use")) {
+        return new BindFailure("cluster.port", host, config.cluster().port(), new java.net.BindException("Address already in use"));
+      }
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.BindException || String.valueOf(t.getMessage()).startsWith("bind(")) {
+        return new BindFailure("cluster.busPort", host, config.cluster().busPort(), t);
+      }
+    }
+    return e;
   }
 
   /**
@@ -120,61 +152,76 @@ public final class GroupcastNode {
   }
 
   private static Future<GroupcastNode> deploy(GroupcastConfig config, Vertx vertx,
-                                              HazelcastClusterManager clusterManager, JsonObject metadata) {
-    HazelcastInstance hazelcast = clusterManager.getHazelcastInstance();
-    ClusterNodes nodes = new ClusterNodes(clusterManager);
-    HistoryStore history = new HistoryStore(vertx, hazelcast, config.history());
-    Presence presence = new Presence(vertx, nodes, config.node().id());
-    GroupHub hub = new GroupHub(history, presence);
+                                              HazelcastClusterManager clusterManager, ClusterNodes nodes,
+                                              JsonObject metadata) {
+    HazelcastInstance hazelcast = clusterManager == null ? null : clusterManager.getHazelcastInstance();
     NodeMetrics metrics = NodeMetrics.of(vertx);
     metrics.gauge("groupcast.cluster.size", "Nodes in the cluster, as this node sees it", nodes::size);
     NodeState state = new NodeState(config.node().id());
     List<LocalHub> localHubs = new CopyOnWriteArrayList<>();
-    ConnectionsPerAddress perAddress = new ConnectionsPerAddress(config.limits().connectionsPerIp(),
-        config.http().trustedProxies());
-    return vertx.deployVerticle(hub)
-        .compose(id -> {
-          if (!config.has(Role.GATEWAY)) {
-            log.info("roles {}: no gateway on this node; health, metrics and /admin on port {}", roleKeys(config),
-                config.http().port());
-            return vertx.deployVerticle(new OpsServer(config, state, nodes));
-          }
-          int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
-          return vertx.deployVerticle(() -> new GatewayVerticle(config, hub, state, nodes, localHubs, perAddress),
-              new DeploymentOptions().setInstances(instances));
-        })
-        .compose(id -> config.has(Role.PROXY) ? deployProxy(config, vertx, nodes) : Future.succeededFuture(null))
+    GroupHub hub;
+    Future<?> deployed;
+    if (config.has(Role.GATEWAY)) {
+      HistoryStore history = new HistoryStore(vertx, hazelcast, config.history());
+      Presence presence = new Presence(vertx, nodes, config.node().id());
+      hub = new GroupHub(history, presence);
+      ConnectionsPerAddress perAddress = new ConnectionsPerAddress(config.limits().connectionsPerIp(),
+          config.http().trustedProxies());
+      int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
+      deployed = vertx.deployVerticle(hub)
+          .compose(id -> BindFailure.naming("http.port", config.http().host(), config.http().port(),
+              vertx.deployVerticle(() -> new GatewayVerticle(config, hub, state, nodes, localHubs, perAddress),
+                  new DeploymentOptions().setInstances(instances))));
+    } else {
+      hub = null; // no clients here: no groups to follow
+      log.info("roles {}: no gateway on this node; health, metrics and /admin on port {}", roleKeys(config),
+          config.http().port());
+      deployed = BindFailure.naming("http.port", config.http().host(), config.http().port(),
+          vertx.deployVerticle(new OpsServer(config, state, nodes)));
+    }
+    return deployed
+        .compose(id -> config.has(Role.PROXY) ? deployProxy(config, vertx, nodes) : Future.<BackendMonitor>succeededFuture(null))
         .compose(monitor -> new NodeStats(vertx, metadata, state, hub, localHubs, monitor == null ? null : monitor.pool())
             .serve(nodes.localBusId()).map(monitor))
-        .compose(monitor -> localMemberSafe(vertx, hazelcast).map(monitor))
+        .compose(monitor -> hazelcast == null ? Future.succeededFuture(monitor) : localMemberSafe(vertx, hazelcast).map(monitor))
         .map(monitor -> {
-          hazelcast.getCluster().addMembershipListener(new MembershipListener() {
-            @Override
-            public void memberAdded(MembershipEvent event) {
-              if (monitor != null) {
-                monitor.membershipChanged();
-              }
-            }
-
-            @Override
-            public void memberRemoved(MembershipEvent event) {
-              hub.catchUpAll();
-              String busId = event.getMember().getAttribute(VERTX_NODE_ID_ATTRIBUTE);
-              if (busId != null) {
-                localHubs.forEach(local -> local.nodeGone(busId));
-              }
-              if (monitor != null) {
-                monitor.membershipChanged();
-              }
-            }
-          });
+          if (hazelcast != null) {
+            watchMembership(hazelcast, hub, localHubs, monitor);
+          }
           state.markReady();
           bindJvmMeters(vertx, NodeMetrics.of(vertx).registry());
-          log.info("node {} ready (roles {}, cluster of {}, {} transport){}", config.node().id(), roleKeys(config),
-              hazelcast.getCluster().getMembers().size(), vertx.isNativeTransportEnabled() ? "epoll" : "nio",
+          log.info("node {} ready (roles {}, {}, {} transport){}", config.node().id(), roleKeys(config),
+              hazelcast == null ? "no cluster" : "cluster of " + hazelcast.getCluster().getMembers().size(),
+              vertx.isNativeTransportEnabled() ? "epoll" : "nio",
               config.has(Role.GATEWAY) ? ": http://" + config.http().host() + ":" + config.http().port() : "");
           return new GroupcastNode(config, vertx, hub, state, localHubs);
         });
+  }
+
+  private static void watchMembership(HazelcastInstance hazelcast, GroupHub hub, List<LocalHub> localHubs,
+                                      BackendMonitor monitor) {
+    hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+      @Override
+      public void memberAdded(MembershipEvent event) {
+        if (monitor != null) {
+          monitor.membershipChanged();
+        }
+      }
+
+      @Override
+      public void memberRemoved(MembershipEvent event) {
+        if (hub != null) {
+          hub.catchUpAll();
+        }
+        String busId = event.getMember().getAttribute(VERTX_NODE_ID_ATTRIBUTE);
+        if (busId != null) {
+          localHubs.forEach(local -> local.nodeGone(busId));
+        }
+        if (monitor != null) {
+          monitor.membershipChanged();
+        }
+      }
+    });
   }
 
   /**
@@ -217,8 +264,9 @@ public final class GroupcastNode {
     BackendMonitor monitor = new BackendMonitor(config.proxy(), config.tls(), pool, nodes);
     int instances = proxyEventLoops(config, Runtime.getRuntime().availableProcessors());
     return vertx.deployVerticle(monitor)
-        .compose(id -> vertx.deployVerticle(() -> new ProxyVerticle(config.proxy(), config.tls(), config.http().headerTimeout(), pool),
-            new DeploymentOptions().setInstances(instances)))
+        .compose(id -> BindFailure.naming("proxy.port", "0.0.0.0", config.proxy().port(), vertx.deployVerticle(
+            () -> new ProxyVerticle(config.proxy(), config.tls(), config.http().headerTimeout(), pool),
+            new DeploymentOptions().setInstances(instances))))
         .map(id -> {
           log.info("proxy listening on port {}: backends {}, balance {}", config.proxy().port(),
               config.proxy().fromCluster() ? "from the cluster" : config.proxy().backends(),
@@ -283,7 +331,7 @@ public final class GroupcastNode {
     }
     return noticed.future()
         .compose(v -> Future.join(localHubs.stream().map(h -> h.closeAll(SERVICE_RESTART, "service restart")).toList()))
-        .compose(v -> hub.whenIdle())
+        .compose(v -> hub == null ? Future.succeededFuture() : hub.whenIdle())
         .transform(ar -> vertx.close());
   }
 }

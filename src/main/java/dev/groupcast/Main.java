@@ -6,8 +6,10 @@ import dev.groupcast.config.ConfigException;
 import dev.groupcast.config.ConfigLoader;
 import dev.groupcast.config.GroupcastConfig;
 import dev.groupcast.config.Role;
-import dev.groupcast.cluster.PortCheck;
+import dev.groupcast.net.BindFailure;
+import dev.groupcast.net.PortCheck;
 import dev.groupcast.logging.LogConfigurator;
+import dev.groupcast.logging.ReportedBindFailures;
 import io.vertx.core.Handler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,6 +17,8 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +33,8 @@ public final class Main {
   static final int EXIT_FAILURE = 1;
   static final int EXIT_USAGE = 2;
   static final String NETTY_ALLOCATOR = "io.netty.allocator.type";
+  /** Skips the check of the ports before start, so tests can reach the binds themselves. */
+  static final String NO_PORT_CHECK = "groupcast.skipPortCheck";
 
   private static final String USAGE = """
       usage: java -jar groupcast.jar [run] [-c FILE | --conf FILE]   start a node (the default)
@@ -121,17 +127,23 @@ public final class Main {
       // adaptive one Netty 4.2 defaults to (README, proxy speed); set before Netty reads it
       System.setProperty(NETTY_ALLOCATOR, "pooled");
     }
-    String busy = busyPort(config);
+    String busy = Boolean.getBoolean(NO_PORT_CHECK) ? null : busyPort(config);
     if (busy != null) {
-      System.err.println("groupcast: cannot start: " + busy);
-      System.exit(EXIT_FAILURE);
+      cannotStart(busy);
     }
     GroupcastNode node;
+    ReportedBindFailures quiet = ReportedBindFailures.install();
     try {
       node = GroupcastNode.start(config).await(2, TimeUnit.MINUTES);
+      if (quiet != null) {
+        quiet.remove();
+      }
     } catch (ConfigException e) {
       System.err.println("groupcast: config: " + e.getMessage());
       System.exit(EXIT_USAGE);
+      return;
+    } catch (BindFailure e) {
+      cannotStart(e.getMessage());
       return;
     } catch (Exception e) {
       log.error("groupcast could not start: {}", e.toString());
@@ -174,16 +186,35 @@ public final class Main {
     Signal.handle(new Signal("INT"), onSignal::handle);
   }
 
-  /** The first port the node needs that is taken, as one line naming its key; null when all are free. */
+  /**
+   * A port is taken: one line naming its key, exit 1, at once. What the start opened is closed without
+   * being waited for (the process is going anyway), so nothing can hold the exit up.
+   */
+  private static void cannotStart(String problem) {
+    System.err.println("groupcast: cannot start: " + problem);
+    System.err.flush();
+    System.exit(EXIT_FAILURE);
+  }
+
+  /**
+   * The first port the node needs that is taken, as one line naming its key; null when all are free.
+   * Checked before anything starts, so the usual mistake costs no cluster join; a port taken between
+   * this check and the bind still ends in one line ({@link BindFailure}).
+   */
   static String busyPort(GroupcastConfig config) {
-    String busy = PortCheck.problem("cluster.port", config.cluster().host(), config.cluster().port());
-    if (busy == null) { // a proxy-only node serves its health and metrics there
-      busy = PortCheck.problem("http.port", config.http().host(), config.http().port());
+    List<String> problems = new ArrayList<>();
+    if (config.clustered() && config.cluster().port() != 0) {
+      problems.add(PortCheck.problem("cluster.port", config.cluster().host(), config.cluster().port()));
     }
-    if (busy == null && config.has(Role.PROXY)) {
-      busy = PortCheck.problem("proxy.port", "0.0.0.0", config.proxy().port());
+    if (config.clustered() && config.cluster().busPort() != 0) {
+      problems.add(PortCheck.problem("cluster.busPort", config.cluster().host(), config.cluster().busPort()));
     }
-    return busy;
+    // a gateway's clients, or a proxy-only node's health, metrics and dashboard
+    problems.add(PortCheck.problem("http.port", config.http().host(), config.http().port()));
+    if (config.has(Role.PROXY)) {
+      problems.add(PortCheck.problem("proxy.port", "0.0.0.0", config.proxy().port()));
+    }
+    return problems.stream().filter(java.util.Objects::nonNull).findFirst().orElse(null);
   }
 
   /** From the jar's manifest; "dev" when run from classes. */

@@ -9,27 +9,44 @@ import io.vertx.core.spi.cluster.NodeInfo;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The cluster's nodes as they advertise themselves in their node metadata. */
+/**
+ * The cluster's nodes as they advertise themselves in their node metadata. A node that runs alone (a
+ * proxy with a static backend list joins no cluster) is a cluster of itself.
+ */
 public final class ClusterNodes {
 
-  private final ClusterManager clusterManager;
+  /** The event-bus node id of a node that runs alone. */
+  static final String STANDALONE_ID = "local";
 
-  public ClusterNodes(ClusterManager clusterManager) {
+  private final ClusterManager clusterManager;
+  private final JsonObject localMetadata;
+
+  private ClusterNodes(ClusterManager clusterManager, JsonObject localMetadata) {
     this.clusterManager = clusterManager;
+    this.localMetadata = localMetadata;
+  }
+
+  public static ClusterNodes of(ClusterManager clusterManager) {
+    return new ClusterNodes(clusterManager, null);
+  }
+
+  /** A node outside any cluster, described by its own metadata. */
+  public static ClusterNodes standalone(JsonObject metadata) {
+    return new ClusterNodes(null, metadata.copy());
   }
 
   /** This node's event-bus node id. */
   public String localBusId() {
-    return clusterManager.getNodeId();
+    return clusterManager == null ? STANDALONE_ID : clusterManager.getNodeId();
   }
 
   /** The event-bus node ids of the cluster's nodes, this one included. */
   public List<String> busIds() {
-    return List.copyOf(clusterManager.getNodes());
+    return clusterManager == null ? List.of(STANDALONE_ID) : List.copyOf(clusterManager.getNodes());
   }
 
   public int size() {
-    return clusterManager.getNodes().size();
+    return clusterManager == null ? 1 : clusterManager.getNodes().size();
   }
 
   /**
@@ -37,6 +54,9 @@ public final class ClusterNodes {
    * node id; a node that has none yet is left out.
    */
   public Future<List<JsonObject>> list() {
+    if (clusterManager == null) {
+      return Future.succeededFuture(List.of(localMetadata.copy().put("bus", STANDALONE_ID)));
+    }
     List<Future<NodeInfo>> infos = new ArrayList<>();
     List<String> ids = new ArrayList<>(clusterManager.getNodes());
     for (String nodeId : ids) {

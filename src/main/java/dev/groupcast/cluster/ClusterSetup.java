@@ -39,8 +39,9 @@ public final class ClusterSetup {
     String ip = resolve(cluster.host());
 
     NetworkConfig network = hz.getNetworkConfig();
-    network.setPort(cluster.port()).setPortAutoIncrement(false);
-    network.setPublicAddress(ip + ":" + cluster.port());
+    int port = cluster.port() == 0 ? anyFreePort(ip) : cluster.port();
+    network.setPort(port).setPortAutoIncrement(false);
+    network.setPublicAddress(ip + ":" + port);
     network.getInterfaces().setEnabled(true).setInterfaces(List.of(ip));
     hz.setProperty("hazelcast.socket.bind.any", "false");
 
@@ -54,8 +55,10 @@ public final class ClusterSetup {
           .setProperty("service-dns", cluster.service())
           .setProperty("service-port", String.valueOf(cluster.port()));
     } else {
-      // no members listed: a cluster of one, which needs no join round at all
-      join.getTcpIpConfig().setEnabled(!cluster.members().isEmpty())
+      // TCP-IP even with no members listed (a cluster of one): others may still join it by listing
+      // it, as a proxy-only node beside a lone gateway does, and Hazelcast refuses a joiner whose
+      // join method differs from the member's
+      join.getTcpIpConfig().setEnabled(true)
           .setMembers(cluster.members().stream().map(HostPort::toString).toList());
     }
 
@@ -99,7 +102,7 @@ public final class ClusterSetup {
     String host = resolve(config.cluster().host());
     EventBusOptions bus = new EventBusOptions()
         .setHost(host)
-        .setPort(0)
+        .setPort(config.cluster().busPort())
         .setClusterPublicHost(host)
         .setClusterNodeMetadata(nodeMetadata(config, host));
     if (config.tls().eventBus()) {
@@ -122,6 +125,16 @@ public final class ClusterSetup {
         .put("http", new HostPort(advertisedHost, config.http().port()).toString())
         .put("tls", config.tls().enabled())
         .put("roles", roles);
+  }
+
+  /** A port nothing listens on now, for a member that nobody lists (a proxy-only node). */
+  static int anyFreePort(String ip) {
+    try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+      probe.bind(new java.net.InetSocketAddress(ip, 0));
+      return probe.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new ConfigException("cluster.host = \"" + ip + "\": no port can be bound there (" + e.getMessage() + ")");
+    }
   }
 
   private static String resolve(String host) {

@@ -10,7 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Builds the configuration in three layers: the defaults packed in the jar ({@code groupcast.json}),
@@ -27,11 +29,14 @@ public final class ConfigLoader {
 
   public static GroupcastConfig load(Path file, Map<String, String> env) {
     JsonObject merged = defaults();
+    // the keys the file or the environment set: a few defaults depend on the roles (a proxy-only
+    // node's ports) and apply only where the user said nothing
+    Set<String> given = new HashSet<>();
     if (file != null) {
-      overlay(merged, readFile(file), "");
+      overlay(merged, readFile(file), "", given);
     }
-    applyEnv(merged, env, "");
-    return GroupcastConfig.from(merged);
+    applyEnv(merged, env, "", given);
+    return GroupcastConfig.from(merged, given);
   }
 
   public static JsonObject defaults() {
@@ -77,7 +82,7 @@ public final class ConfigLoader {
     }
   }
 
-  private static void overlay(JsonObject base, JsonObject extra, String prefix) {
+  private static void overlay(JsonObject base, JsonObject extra, String prefix, Set<String> given) {
     for (Map.Entry<String, Object> e : extra) {
       String path = prefix + e.getKey();
       if (!base.containsKey(e.getKey())) {
@@ -88,22 +93,24 @@ public final class ConfigLoader {
         if (!(e.getValue() instanceof JsonObject sub)) {
           throw ConfigException.badValue(path, e.getValue(), "must be an object with the keys of section " + path);
         }
-        overlay(section, sub, path + ".");
+        overlay(section, sub, path + ".", given);
       } else {
         base.put(e.getKey(), e.getValue());
+        given.add(path);
       }
     }
   }
 
-  private static void applyEnv(JsonObject base, Map<String, String> env, String prefix) {
+  private static void applyEnv(JsonObject base, Map<String, String> env, String prefix, Set<String> given) {
     for (String key : base.fieldNames()) {
       String path = prefix + key;
       if (base.getValue(key) instanceof JsonObject section) {
-        applyEnv(section, env, path + ".");
+        applyEnv(section, env, path + ".", given);
       } else {
         String value = env.get(envName(path));
         if (value != null) {
           base.put(key, value);
+          given.add(path);
         }
       }
     }

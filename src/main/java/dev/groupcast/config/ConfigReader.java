@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Typed reads of a merged configuration tree. A value may come from JSON (number, string, array) or
@@ -14,9 +15,17 @@ import java.util.List;
 final class ConfigReader {
 
   private final JsonObject root;
+  private final Set<String> given;
 
-  ConfigReader(JsonObject root) {
+  /** {@code given}: the key paths the user set (file or environment); the others hold defaults. */
+  ConfigReader(JsonObject root, Set<String> given) {
     this.root = root;
+    this.given = given;
+  }
+
+  /** Whether the user set {@code path}, rather than leaving it at the packed default. */
+  boolean given(String path) {
+    return given.contains(path);
   }
 
   Object raw(String path) {

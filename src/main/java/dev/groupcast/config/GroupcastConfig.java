@@ -62,10 +62,11 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
 
   /**
    * {@code cluster.*}: Hazelcast membership and the event bus. {@code host} is bound and advertised;
-   * an empty {@code members} list makes a cluster of one.
+   * an empty {@code members} list makes a cluster of one. {@code port} and {@code busPort} 0 mean any
+   * free port (the event bus by default; the member port of a proxy-only node that was given none).
    */
-  public record Cluster(String name, String host, int port, List<HostPort> members, Discovery discovery,
-                        String service) {
+  public record Cluster(String name, String host, int port, int busPort, List<HostPort> members,
+                        Discovery discovery, String service) {
   }
 
   /** {@code cluster.discovery}: how members find each other. */
@@ -124,9 +125,30 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
     return roles.contains(role);
   }
 
-  /** Validates a merged configuration tree. @throws ConfigException naming the first bad key */
+  /** Only the proxy role: no clients of its own, its HTTP port serves only health, metrics and /admin. */
+  public boolean proxyOnly() {
+    return !has(Role.GATEWAY);
+  }
+
+  /**
+   * Whether the node joins the cluster: every gateway does; a proxy-only node only when it finds its
+   * backends there ({@code proxy.backends = cluster}). A proxy with a static list runs alone.
+   */
+  public boolean clustered() {
+    return has(Role.GATEWAY) || proxy.fromCluster();
+  }
+
+  /** Validates a merged configuration tree of defaults only. @throws ConfigException naming the first bad key */
   public static GroupcastConfig from(JsonObject tree) {
-    ConfigReader r = new ConfigReader(tree);
+    return from(tree, Set.of());
+  }
+
+  /**
+   * Validates a merged configuration tree; {@code given} names the keys the user set, for the defaults
+   * that depend on the roles. @throws ConfigException naming the first bad key
+   */
+  public static GroupcastConfig from(JsonObject tree, Set<String> given) {
+    ConfigReader r = new ConfigReader(tree, given);
     String nodeId = r.string("node.id");
     if (nodeId.isEmpty()) {
       nodeId = hostName();
@@ -134,12 +156,15 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
     if (nodeId.length() > 128) {
       throw ConfigException.badValue("node.id", nodeId, "longer than 128 characters");
     }
+    Set<Role> roles = roles(r);
+    boolean proxyOnly = !roles.contains(Role.GATEWAY);
+    Proxy proxy = proxy(r);
     return new GroupcastConfig(
         new Node(nodeId),
-        roles(r),
-        new Http(r.nonEmpty("http.host"), r.port("http.port"), r.list("http.allowedOrigins"),
+        roles,
+        new Http(r.nonEmpty("http.host"), httpPort(r, proxyOnly, proxy), r.list("http.allowedOrigins"),
             r.duration("http.headerTimeout", Duration.ofMillis(100)), trustedProxies(r)),
-        cluster(r),
+        cluster(r, proxyOnly),
         new History(r.integer("history.size", 1, MAX_GROUP_HISTORY),
             r.duration("history.ttl", Duration.ofSeconds(1))),
         new Limits(r.integer("limits.maxMessageBytes", 256, 16 * 1024 * 1024),
@@ -152,7 +177,7 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
             r.duration("ws.pongTimeout", Duration.ofMillis(100))),
         auth(r),
         tls(r),
-        proxy(r),
+        proxy,
         shutdown(r),
         log(r));
   }
@@ -186,7 +211,23 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
     return tls;
   }
 
-  private static Cluster cluster(ConfigReader r) {
+  /**
+   * A proxy-only node serves only its health, metrics and dashboard on {@code http.port}: given none,
+   * it takes the port after its proxy port (8001 by default), never a gateway's 8080, so a proxy runs
+   * beside a gateway on one machine with no port set.
+   */
+  private static int httpPort(ConfigReader r, boolean proxyOnly, Proxy proxy) {
+    if (!proxyOnly || r.given("http.port")) {
+      return r.port("http.port");
+    }
+    if (proxy.port() == 65535) {
+      throw ConfigException.badValue("http.port", "(proxy.port + 1)",
+          "a proxy-only node on proxy.port 65535 needs http.port set");
+    }
+    return proxy.port() + 1;
+  }
+
+  private static Cluster cluster(ConfigReader r, boolean proxyOnly) {
     Discovery discovery;
     String name = r.string("cluster.discovery");
     switch (name) {
@@ -199,7 +240,11 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
       throw ConfigException.badValue("cluster.service", service,
           "required with cluster.discovery kubernetes (the headless Service's DNS name)");
     }
-    return new Cluster(r.nonEmpty("cluster.name"), r.nonEmpty("cluster.host"), r.port("cluster.port"),
+    // a proxy-only member holds no clients; nobody needs to list it, so given no port it takes any
+    // free one rather than a gateway's 5701
+    int port = proxyOnly && !r.given("cluster.port") ? 0 : r.port("cluster.port");
+    int busPort = r.integer("cluster.busPort", 0, 65535);
+    return new Cluster(r.nonEmpty("cluster.name"), r.nonEmpty("cluster.host"), port, busPort,
         members(r), discovery, service);
   }
 

@@ -41,6 +41,8 @@ public final class OpsServer extends VerticleBase {
     // a prefix route serves paths below its prefix: /admin/x is webroot/admin/x
     router.route("/admin/*").handler(StaticHandler.create(GatewayVerticle.WEB_ROOT + "/admin")
         .setDefaultContentEncoding("UTF-8"));
+    // the dashboard's icon, and the one a browser asks for by itself: no 404 in its console
+    router.getWithRegex("/favicon\\.(svg|ico)").handler(StaticHandler.create(GatewayVerticle.WEB_ROOT));
     router.errorHandler(404, HttpErrors::onFailure);
     router.errorHandler(405, HttpErrors::onFailure);
     HttpServerOptions options = HeaderTimeout.prepare(new HttpServerOptions());

@@ -39,7 +39,7 @@ public final class NodeStats {
   private final NodeMetrics metrics;
   private final long startedAt = System.currentTimeMillis();
 
-  /** {@code pool} is null on a node without the proxy role. */
+  /** {@code hub} is null on a node without the gateway role, {@code pool} on one without the proxy role. */
   public NodeStats(Vertx vertx, JsonObject metadata, NodeState state, GroupHub hub, List<LocalHub> locals,
                    BackendPool pool) {
     this.vertx = vertx;
@@ -90,7 +90,8 @@ public final class NodeStats {
   }
 
   public Future<JsonObject> snapshot() {
-    return fromEveryLoop(LocalHub::memberCounts).compose(counts -> hub.groupActivity().map(activity -> {
+    Future<List<JsonObject>> activities = hub == null ? Future.succeededFuture(List.of()) : hub.groupActivity();
+    return fromEveryLoop(LocalHub::memberCounts).compose(counts -> activities.map(activity -> {
       Map<String, Integer> members = new HashMap<>();
       counts.forEach(perLoop -> perLoop.forEach((group, n) -> members.merge(group, n, Integer::sum)));
       List<JsonObject> groups = new ArrayList<>();

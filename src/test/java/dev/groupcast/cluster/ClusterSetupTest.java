@@ -20,7 +20,8 @@ class ClusterSetupTest {
     Config hz = ClusterSetup.hazelcastConfig(ConfigLoader.load(null, Map.of("GROUPCAST_CLUSTER_PORT", "5801")));
     JoinConfig join = hz.getNetworkConfig().getJoin();
     assertFalse(join.getMulticastConfig().isEnabled());
-    assertFalse(join.getTcpIpConfig().isEnabled(), "a cluster of one needs no join round");
+    assertTrue(join.getTcpIpConfig().isEnabled(), "others may join it by listing it (a proxy beside it)");
+    assertEquals(List.of(), join.getTcpIpConfig().getMembers());
     assertEquals(5801, hz.getNetworkConfig().getPort());
     assertFalse(hz.getNetworkConfig().isPortAutoIncrement());
     assertEquals("0", hz.getProperty("hazelcast.wait.seconds.before.join"));

@@ -31,6 +31,25 @@ public final class Await {
     }
   }
 
+  /**
+   * Polls {@code condition} on the test thread every 50 ms until it holds; fails with the description
+   * after {@code seconds}. For state another process or thread changes, where no future tells.
+   */
+  public static void until(String description, long seconds, java.util.function.BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not within " + seconds + " s: " + description);
+      }
+      try {
+        Thread.sleep(50); // polling a condition with a deadline, not waiting for a fixed time
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted", e);
+      }
+    }
+  }
+
   public static Throwable failure(Future<?> future) {
     try {
       future.toCompletionStage().toCompletableFuture().get(DEFAULT_SECONDS, TimeUnit.SECONDS);

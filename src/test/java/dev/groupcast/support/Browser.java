@@ -6,6 +6,8 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.File;
@@ -17,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.logging.Level;
 
 /**
  * A headless Debian Chromium driven by Debian's chromedriver (packages {@code chromium},
@@ -46,6 +49,10 @@ public final class Browser implements AutoCloseable {
         "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
         "--window-size=1000,800", "--user-data-dir=" + profile);
+    // the console, errors and failed loads (a 404 favicon) included, for consoleErrors()
+    LoggingPreferences logs = new LoggingPreferences();
+    logs.enable(LogType.BROWSER, Level.ALL);
+    options.setCapability("goog:loggingPrefs", logs);
     ChromeDriverService service = new ChromeDriverService.Builder()
         .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
     return new Browser(new ChromeDriver(service, options), profile);
@@ -98,6 +105,17 @@ public final class Browser implements AutoCloseable {
           T value = condition.apply(this);
           return value instanceof Boolean b && !b ? null : value;
         });
+  }
+
+  /**
+   * What the pages logged to the console at level error since the last call: script errors, failed
+   * requests (a missing favicon too), uncaught rejections.
+   */
+  public List<String> consoleErrors() {
+    return driver.manage().logs().get(LogType.BROWSER).getAll().stream()
+        .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
+        .map(e -> e.getMessage())
+        .toList();
   }
 
   public void screenshot(Path file) throws IOException {

@@ -63,22 +63,71 @@ public final class JarProcess implements AutoCloseable {
 
   /** Runs the jar to completion: exit code and everything it wrote to stderr. */
   public static Result run(Map<String, String> env, String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(javaBinary(), "-jar", jar().toString()));
+    return run(List.of(), env, args);
+  }
+
+  /**
+   * Runs the jar with JVM options to completion. Besides the output it tells how long the process took
+   * and how long it lived after its first line on stderr (an error should be followed by the exit).
+   */
+  public static Result run(List<String> jvmOptions, Map<String, String> env, String... args)
+      throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of(javaBinary()));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-jar", jar().toString()));
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().keySet().removeIf(k -> k.startsWith("GROUPCAST_"));
     pb.environment().putAll(env);
+    long started = System.nanoTime();
     Process p = pb.start();
     p.getOutputStream().close();
+    StringBuilder out = new StringBuilder();
+    StringBuilder err = new StringBuilder();
+    long[] firstErrorAt = {0};
+    Thread outReader = drain(p.getInputStream(), out, null);
+    Thread errReader = drain(p.getErrorStream(), err, firstErrorAt);
     if (!p.waitFor(60, TimeUnit.SECONDS)) {
       p.destroyForcibly();
-      throw new AssertionError("groupcast did not exit within 60 s");
+      throw new AssertionError("groupcast did not exit within 60 s; stderr so far: " + err);
     }
-    return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes()),
-        new String(p.getErrorStream().readAllBytes()));
+    long exited = System.nanoTime();
+    outReader.join(5000);
+    errReader.join(5000);
+    long afterError;
+    synchronized (firstErrorAt) {
+      afterError = firstErrorAt[0] == 0 ? -1 : (exited - firstErrorAt[0]) / 1_000_000;
+    }
+    return new Result(p.exitValue(), out.toString(), err.toString(), (exited - started) / 1_000_000, afterError);
   }
 
-  public record Result(int exitCode, String stdout, String stderr) {
+  private static Thread drain(java.io.InputStream in, StringBuilder into, long[] firstAt) {
+    Thread t = new Thread(() -> {
+      byte[] buf = new byte[8192];
+      try {
+        for (int n; (n = in.read(buf)) > 0; ) {
+          if (firstAt != null) {
+            synchronized (firstAt) {
+              if (firstAt[0] == 0) {
+                firstAt[0] = System.nanoTime();
+              }
+            }
+          }
+          synchronized (into) {
+            into.append(new String(buf, 0, n));
+          }
+        }
+      } catch (IOException ignored) {
+        // the process is gone
+      }
+    }, "jar-output");
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  /** {@code ms}: from start to exit; {@code msAfterStderr}: from its first stderr output to exit (-1: none). */
+  public record Result(int exitCode, String stdout, String stderr, long ms, long msAfterStderr) {
   }
 
   private static String javaBinary() {

@@ -1,4 +1,4 @@
-package dev.groupcast.cluster;
+package dev.groupcast.net;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
