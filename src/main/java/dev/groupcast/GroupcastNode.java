@@ -3,58 +3,47 @@ package dev.groupcast;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
-import dev.groupcast.cluster.ClusterNodes;
-import dev.groupcast.cluster.ClusterSetup;
+import dev.groupcast.cluster.ClusterAsk;
 import dev.groupcast.config.GroupcastConfig;
 import dev.groupcast.config.Role;
-import dev.groupcast.net.BindFailure;
+import dev.groupcast.error.CloseCodes;
 import dev.groupcast.gateway.ConnectionsPerAddress;
 import dev.groupcast.gateway.GatewayVerticle;
-import dev.groupcast.gateway.NodeState;
-import dev.groupcast.gateway.OpsServer;
 import dev.groupcast.group.GroupHub;
 import dev.groupcast.group.HistoryStore;
 import dev.groupcast.group.LocalHub;
+import dev.groupcast.group.Presence;
+import dev.groupcast.group.TopGroups;
+import dev.groupcast.net.BindFailure;
+import dev.groupcast.ops.ClusterView;
+import dev.groupcast.ops.NodeMetrics;
+import dev.groupcast.ops.NodeState;
+import dev.groupcast.ops.NodeStats;
+import dev.groupcast.ops.OpsServer;
 import dev.groupcast.proxy.BackendMonitor;
 import dev.groupcast.proxy.BackendPool;
 import dev.groupcast.proxy.ProxyMeters;
 import dev.groupcast.proxy.ProxyVerticle;
-import dev.groupcast.group.Presence;
-import dev.groupcast.ops.NodeMetrics;
-import dev.groupcast.ops.NodeStats;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vertx.core.VertxOptions;
-import io.vertx.core.json.JsonObject;
-import io.vertx.micrometer.MetricsDomain;
-import io.vertx.micrometer.MicrometerMetricsFactory;
-import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxBuilder;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 
-/** One running groupcast process: the clustered Vert.x instance and the verticles its roles call for. */
+/** One running groupcast process: its Vert.x ({@link NodeRuntime}) and the verticles its roles call for. */
 public final class GroupcastNode {
 
   private static final Logger log = LoggerFactory.getLogger(GroupcastNode.class);
-  /** WebSocket close code 1012: the server restarts, reconnect (elsewhere). */
-  public static final int SERVICE_RESTART = 1012;
   static final long SAFE_WAIT_MS = 30_000;
   /** The member attribute in which vertx-hazelcast keeps a member's event-bus node id. */
   static final String VERTX_NODE_ID_ATTRIBUTE = "__vertx.nodeId";
@@ -80,109 +69,47 @@ public final class GroupcastNode {
    * bound. A failed start closes what it opened without making the caller wait for it.
    */
   public static Future<GroupcastNode> start(GroupcastConfig config) {
-    // the Prometheus registry takes a quarter of a second to build: on its own thread, while the
-    // cluster forms; Vert.x's meters go through a composite it joins once built
-    CompletableFuture<PrometheusMeterRegistry> prometheus = new CompletableFuture<>();
-    Thread builder = new Thread(() -> {
-      try {
-        prometheus.complete(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-      } catch (Throwable e) {
-        prometheus.completeExceptionally(e);
-      }
-    }, "groupcast-metrics-setup");
-    builder.setDaemon(true);
-    builder.start();
-    CompositeMeterRegistry vertxMeters = new CompositeMeterRegistry();
-    VertxOptions options = ClusterSetup.vertxOptions(config).setMetricsOptions(metricsOptions()
-        // Vert.x keeps its registries in a static map by name: one per node, for several in a JVM (demo)
-        .setRegistryName("groupcast-" + config.node().id() + "-" + config.cluster().port() + "-" + config.http().port()));
-    JsonObject metadata = options.getEventBusOptions().getClusterNodeMetadata();
-    VertxBuilder vertxBuilder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(vertxMeters));
-    Future<Vertx> created;
-    HazelcastClusterManager clusterManager;
-    if (config.clustered()) {
-      clusterManager = new HazelcastClusterManager(ClusterSetup.hazelcastConfig(config));
-      created = vertxBuilder.withClusterManager(clusterManager).buildClustered()
-          .recover(e -> Future.failedFuture(clusterStartFailure(config, e)));
-    } else {
-      clusterManager = null; // a proxy with a static backend list needs no cluster
-      created = Future.succeededFuture(vertxBuilder.build());
-    }
-    return created.compose(vertx -> Future.fromCompletionStage(prometheus, vertx.getOrCreateContext())
-        .compose(registry -> {
-          vertxMeters.add(registry);
-          NodeMetrics.install(vertx, new NodeMetrics(registry));
-          ClusterNodes nodes = clusterManager == null ? ClusterNodes.standalone(metadata) : ClusterNodes.of(clusterManager);
-          return deploy(config, vertx, clusterManager, nodes, metadata);
-        })
-        .recover(e -> {
-          vertx.close(); // not waited for: the caller reports the failure at once
-          return Future.failedFuture(e);
-        }));
+    return NodeRuntime.start(config).compose(runtime -> deploy(config, runtime).recover(e -> {
+      runtime.vertx().close(); // not waited for: the caller reports the failure at once
+      return Future.failedFuture(e);
+    }));
   }
 
-  /** Hazelcast's member port or the event bus's port could not be bound: say which key, in one line. */
-  private static Throwable clusterStartFailure(GroupcastConfig config, Throwable e) {
-    String host = config.cluster().host();
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t.getClass().getName().startsWith("com.hazelcast") && String.valueOf(t.getMessage()).contains("in use")) {
-        return new BindFailure("cluster.port", host, config.cluster().port(), new java.net.BindException("Address already in use"));
-      }
-    }
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof java.net.BindException || String.valueOf(t.getMessage()).startsWith("bind(")) {
-        return new BindFailure("cluster.busPort", host, config.cluster().busPort(), t);
-      }
-    }
-    return e;
-  }
-
-  /**
-   * Vert.x's worker pools; not the per-message domains (event bus, TCP and HTTP server bytes), which
-   * would put a counter on every frame of the fan-out path.
-   */
-  private static MicrometerMetricsOptions metricsOptions() {
-    MicrometerMetricsOptions options = new MicrometerMetricsOptions().setEnabled(true);
-    for (MetricsDomain domain : new MetricsDomain[] {MetricsDomain.EVENT_BUS, MetricsDomain.NET_SERVER,
-        MetricsDomain.NET_CLIENT, MetricsDomain.HTTP_CLIENT, MetricsDomain.DATAGRAM_SOCKET, MetricsDomain.VERTICLES,
-        MetricsDomain.HTTP_SERVER}) {
-      options.addDisabledMetricsCategory(domain);
-    }
-    return options;
-  }
-
-  private static Future<GroupcastNode> deploy(GroupcastConfig config, Vertx vertx,
-                                              HazelcastClusterManager clusterManager, ClusterNodes nodes,
-                                              JsonObject metadata) {
-    HazelcastInstance hazelcast = clusterManager == null ? null : clusterManager.getHazelcastInstance();
-    NodeMetrics metrics = NodeMetrics.of(vertx);
-    metrics.gauge("groupcast.cluster.size", "Nodes in the cluster, as this node sees it", nodes::size);
+  private static Future<GroupcastNode> deploy(GroupcastConfig config, NodeRuntime runtime) {
+    Vertx vertx = runtime.vertx();
+    HazelcastInstance hazelcast = runtime.hazelcast();
+    NodeMetrics.of(vertx).gauge("groupcast.cluster.size", "Nodes in the cluster, as this node sees it",
+        runtime.nodes()::size);
     NodeState state = new NodeState(config.node().id());
+    ClusterAsk ask = new ClusterAsk(vertx, runtime.nodes());
+    ClusterView cluster = new ClusterView(ask);
+    NodeStats stats = new NodeStats(vertx, runtime.metadata(), state, "topGroups", "backends");
     List<LocalHub> localHubs = new CopyOnWriteArrayList<>();
     GroupHub hub;
     Future<?> deployed;
     if (config.has(Role.GATEWAY)) {
-      HistoryStore history = new HistoryStore(vertx, hazelcast, config.history());
-      Presence presence = new Presence(vertx, nodes, config.node().id());
-      hub = new GroupHub(history, presence);
+      Presence presence = new Presence(vertx, ask, config.node().id());
+      hub = new GroupHub(new HistoryStore(vertx, hazelcast, config.history()), presence);
+      stats.section("topGroups", new TopGroups(hub, localHubs)::get);
       ConnectionsPerAddress perAddress = new ConnectionsPerAddress(config.limits().connectionsPerIp(),
           config.http().trustedProxies());
       int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
       deployed = vertx.deployVerticle(hub)
           .compose(id -> BindFailure.naming("http.port", config.http().host(), config.http().port(),
-              vertx.deployVerticle(() -> new GatewayVerticle(config, hub, state, nodes, localHubs, perAddress),
-                  new DeploymentOptions().setInstances(instances))));
+              vertx.deployVerticle(() -> new GatewayVerticle(config, hub, state, cluster, localHubs, perAddress),
+                  new DeploymentOptions().setInstances(instances))))
+          .compose(id -> presence.serve(localHubs));
     } else {
       hub = null; // no clients here: no groups to follow
       log.info("roles {}: no gateway on this node; health, metrics and /admin on port {}", roleKeys(config),
           config.http().port());
       deployed = BindFailure.naming("http.port", config.http().host(), config.http().port(),
-          vertx.deployVerticle(new OpsServer(config, state, nodes)));
+          vertx.deployVerticle(new OpsServer(config, state, cluster)));
     }
     return deployed
-        .compose(id -> config.has(Role.PROXY) ? deployProxy(config, vertx, nodes) : Future.<BackendMonitor>succeededFuture(null))
-        .compose(monitor -> new NodeStats(vertx, metadata, state, hub, localHubs, monitor == null ? null : monitor.pool())
-            .serve(nodes.localBusId()).map(monitor))
+        .compose(v -> config.has(Role.PROXY) ? deployProxy(config, vertx, runtime, stats)
+            : Future.<BackendMonitor>succeededFuture(null))
+        .compose(monitor -> stats.serve(runtime.nodes().localBusId()).map(monitor))
         .compose(monitor -> hazelcast == null ? Future.succeededFuture(monitor) : localMemberSafe(vertx, hazelcast).map(monitor))
         .map(monitor -> {
           if (hazelcast != null) {
@@ -258,10 +185,13 @@ public final class GroupcastNode {
   }
 
   /** The backend monitor first, so the proxy listens with its backends known. */
-  private static Future<BackendMonitor> deployProxy(GroupcastConfig config, Vertx vertx, ClusterNodes nodes) {
+  private static Future<BackendMonitor> deployProxy(GroupcastConfig config, Vertx vertx, NodeRuntime runtime,
+                                                    NodeStats stats) {
     BackendPool pool = new BackendPool(config.proxy());
-    ProxyMeters.register(NodeMetrics.of(vertx), pool);
-    BackendMonitor monitor = new BackendMonitor(config.proxy(), config.tls(), pool, nodes);
+    NodeMetrics metrics = NodeMetrics.of(vertx);
+    ProxyMeters.register(metrics, pool);
+    stats.section("backends", () -> Future.succeededFuture(pool.describe(metrics)));
+    BackendMonitor monitor = new BackendMonitor(config.proxy(), config.tls(), pool, runtime.nodes());
     int instances = proxyEventLoops(config, Runtime.getRuntime().availableProcessors());
     return vertx.deployVerticle(monitor)
         .compose(id -> BindFailure.naming("proxy.port", "0.0.0.0", config.proxy().port(), vertx.deployVerticle(
@@ -330,7 +260,8 @@ public final class GroupcastNode {
       return vertx.close(); // Vert.x is already closing: nothing left to drain
     }
     return noticed.future()
-        .compose(v -> Future.join(localHubs.stream().map(h -> h.closeAll(SERVICE_RESTART, "service restart")).toList()))
+        .compose(v -> Future.join(localHubs.stream()
+            .map(h -> h.closeAll(CloseCodes.SERVICE_RESTART, "service restart")).toList()))
         .compose(v -> hub == null ? Future.succeededFuture() : hub.whenIdle())
         .transform(ar -> vertx.close());
   }

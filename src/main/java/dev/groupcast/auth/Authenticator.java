@@ -2,12 +2,10 @@ package dev.groupcast.auth;
 
 import dev.groupcast.config.ConfigException;
 import dev.groupcast.config.GroupcastConfig;
-import dev.groupcast.group.ErrorCode;
-import dev.groupcast.group.ProtocolException;
+import dev.groupcast.error.ErrorCode;
+import dev.groupcast.error.ProtocolException;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.authentication.TokenCredentials;
@@ -121,15 +119,6 @@ public final class Authenticator {
       }
     }
     return new GroupPatterns(list); // absent or empty: nothing allowed
-  }
-
-  /** The credential of a request: {@code Authorization: Bearer T} or {@code ?token=T}. */
-  public static String tokenOf(MultiMap headers, String queryToken) {
-    String authorization = headers.get(HttpHeaders.AUTHORIZATION);
-    if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return authorization.substring(7).trim();
-    }
-    return queryToken;
   }
 
   private static String pem(String keyOrFile) {

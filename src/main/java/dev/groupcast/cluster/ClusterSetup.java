@@ -9,7 +9,6 @@ import dev.groupcast.config.ConfigException;
 import dev.groupcast.config.GroupcastConfig;
 import dev.groupcast.config.HostPort;
 import dev.groupcast.config.Role;
-import dev.groupcast.group.HistoryStore;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.ClientAuth;
@@ -24,7 +23,8 @@ import java.util.List;
 /**
  * Hazelcast and event-bus settings from the configuration: {@link #baseConfig()} is the base, then
  * {@code cluster.*} decides the bound address, the member port and the TCP-IP member list (multicast is
- * never used). Each node advertises its HTTP address in the cluster node metadata.
+ * never used). Each node advertises its HTTP address in the cluster node metadata. What the layers
+ * above keep in Hazelcast (the groups' history) they add to this configuration themselves.
  */
 public final class ClusterSetup {
 
@@ -61,8 +61,6 @@ public final class ClusterSetup {
       join.getTcpIpConfig().setEnabled(true)
           .setMembers(cluster.members().stream().map(HostPort::toString).toList());
     }
-
-    hz.addRingBufferConfig(HistoryStore.ringbufferConfig(config.history()));
     return hz;
   }
 

@@ -1,12 +1,15 @@
 package dev.groupcast.gateway;
 
 import dev.groupcast.auth.Authenticator;
+import dev.groupcast.ops.AdminCheck;
 import dev.groupcast.ops.ClusterView;
-import dev.groupcast.group.ErrorCode;
+import dev.groupcast.ops.HttpErrors;
+import dev.groupcast.ops.OpsRoutes;
+import dev.groupcast.error.ErrorCode;
 import dev.groupcast.group.GroupHub;
 import dev.groupcast.group.GroupMessage;
 import dev.groupcast.group.GroupNames;
-import dev.groupcast.group.ProtocolException;
+import dev.groupcast.error.ProtocolException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.DecodeException;
@@ -90,23 +93,8 @@ final class ApiRoutes {
     });
   }
 
-  /**
-   * Every node with its advertised HTTP address, roles, readiness and load (connections, groups,
-   * busiest groups, proxy backends, recent errors); clients use it to find a node to fall back to,
-   * the dashboard to draw the cluster.
-   */
   private void nodes(RoutingContext rc) {
-    nodes(cluster, rc);
-  }
-
-  static void nodes(ClusterView cluster, RoutingContext rc) {
-    cluster.nodes().onComplete(ar -> {
-      if (ar.failed()) {
-        rc.fail(new ProtocolException(ErrorCode.INTERNAL, "cluster membership unavailable"));
-        return;
-      }
-      json(rc, 200, new JsonObject().put("at", System.currentTimeMillis()).put("nodes", new JsonArray(ar.result())));
-    });
+    OpsRoutes.nodes(cluster, rc);
   }
 
   /** Every member of the group, cluster-wide: session, user, node, joinedAt. */

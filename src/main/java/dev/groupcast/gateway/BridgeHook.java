@@ -2,6 +2,7 @@ package dev.groupcast.gateway;
 
 import dev.groupcast.ops.NodeMetrics;
 import dev.groupcast.auth.Authenticator;
+import dev.groupcast.auth.Credentials;
 import dev.groupcast.auth.Identity;
 import dev.groupcast.group.GroupHub;
 import dev.groupcast.group.GroupNames;
@@ -68,9 +69,7 @@ final class BridgeHook implements Handler<BridgeEvent> {
     JsonObject raw = event.getRawMessage();
     JsonObject headers = raw.getValue("headers") instanceof JsonObject h ? h : new JsonObject();
     Client client = clients.computeIfAbsent(event.socket(), s -> new Client("bridge-" + randomId(), null));
-    String token = headers.getValue("token") instanceof String t ? t
-        : headers.getValue("Authorization") instanceof String a && a.regionMatches(true, 0, "Bearer ", 0, 7)
-        ? a.substring(7).trim() : null;
+    String token = Credentials.ofBridgeMessage(headers);
     Future<Identity> who = token == null ? Future.succeededFuture(client.identity()) : auth.authenticate(token);
     who.onComplete(ar -> {
       if (ar.failed()) {
@@ -93,7 +92,7 @@ final class BridgeHook implements Handler<BridgeEvent> {
         clients.put(event.socket(), new Client(client.id(), identity));
       }
       if (publishing) {
-        headers.remove("token");
+        headers.remove(Credentials.BRIDGE_TOKEN);
         headers.remove("Authorization");
         headers.put(GroupHub.FROM_HEADER, identity != null ? identity.user() : client.id());
         event.setRawMessage(raw.put("headers", headers));

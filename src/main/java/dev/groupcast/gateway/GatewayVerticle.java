@@ -1,27 +1,30 @@
 package dev.groupcast.gateway;
 
 import dev.groupcast.auth.Authenticator;
-import dev.groupcast.cluster.ClusterNodes;
 import dev.groupcast.cluster.TlsOptions;
 import dev.groupcast.config.GroupcastConfig;
-import dev.groupcast.group.ErrorCode;
-import dev.groupcast.group.GroupNames;
+import dev.groupcast.error.ErrorCode;
 import dev.groupcast.group.GroupHub;
+import dev.groupcast.group.GroupNames;
 import dev.groupcast.group.LocalHub;
 import dev.groupcast.group.Session;
+import dev.groupcast.net.HeaderTimeout;
 import dev.groupcast.ops.ClusterView;
+import dev.groupcast.ops.HttpErrors;
 import dev.groupcast.ops.NodeMetrics;
+import dev.groupcast.ops.NodeState;
+import dev.groupcast.ops.OpsRoutes;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
-import io.vertx.ext.bridge.PermittedOptions;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -29,17 +32,15 @@ import java.util.regex.Pattern;
 
 /**
  * The client-facing HTTP server, one instance per event loop: {@code /ws}, {@code /sockjs},
- * {@code /eventbus}, {@code /api}, {@code /health} and the static pages. Each instance owns the {@link LocalHub} of the sessions accepted on its loop.
+ * {@code /eventbus}, {@code /api}, the operations routes and the static pages. Each instance owns the
+ * {@link LocalHub} of the sessions accepted on its loop.
  */
 public final class GatewayVerticle extends VerticleBase {
-
-  /** Class-path folder of the demo page, {@code groupcast.js} and the vendored browser scripts. */
-  static final String WEB_ROOT = "webroot";
 
   private final GroupcastConfig config;
   private final GroupHub hub;
   private final NodeState state;
-  private final ClusterNodes nodes;
+  private final ClusterView cluster;
   private final List<LocalHub> hubs;
   private final ConnectionsPerAddress perAddress;
 
@@ -47,12 +48,12 @@ public final class GatewayVerticle extends VerticleBase {
    * {@code hubs} collects each instance's {@link LocalHub}, so the node can drain their sessions;
    * {@code perAddress} counts client connections node-wide.
    */
-  public GatewayVerticle(GroupcastConfig config, GroupHub hub, NodeState state, ClusterNodes nodes,
+  public GatewayVerticle(GroupcastConfig config, GroupHub hub, NodeState state, ClusterView cluster,
                          List<LocalHub> hubs, ConnectionsPerAddress perAddress) {
     this.config = config;
     this.hub = hub;
     this.state = state;
-    this.nodes = nodes;
+    this.cluster = cluster;
     this.hubs = hubs;
     this.perAddress = perAddress;
   }
@@ -61,20 +62,20 @@ public final class GatewayVerticle extends VerticleBase {
   public Future<?> start() {
     LocalHub local = new LocalHub(context, hub);
     Authenticator auth = new Authenticator(vertx, config.auth());
+    Admission admission = new Admission(auth, perAddress, new OriginCheck(config.http().allowedOrigins()));
     int maxBytes = config.limits().maxMessageBytes();
     Router router = Router.router(vertx);
-    OpsServer.mount(router, state, NodeMetrics.of(vertx));
+    OpsRoutes.mountHealth(router, state, NodeMetrics.of(vertx));
     GroupcastConfig.Limits limits = config.limits();
     Session.Settings settings = new Session.Settings(config.node().id(), maxBytes, limits.publishRate(),
         limits.publishBurst(), limits.groupsPerConnection());
     hubs.add(local);
     Keepalive keepalive = new Keepalive(vertx, config.ws().pingInterval(), config.ws().pongTimeout());
-    OriginCheck origins = new OriginCheck(config.http().allowedOrigins());
     for (String browserFacing : new String[] {"/ws", "/sockjs/*", "/eventbus/*"}) {
-      router.route(browserFacing).handler(origins);
+      router.route(browserFacing).handler(admission.origins());
     }
     router.get("/ws").handler(this::refuseWhenStopping)
-        .handler(new WebSocketTransport(local, settings, limits.sendQueueBytes(), keepalive, auth, perAddress));
+        .handler(new WebSocketTransport(local, settings, limits.sendQueueBytes(), keepalive, admission));
     // SockJS clients start every session with /info: a draining node takes no new ones
     router.get("/sockjs/info").handler(this::refuseWhenStopping);
     router.get("/eventbus/info").handler(this::refuseWhenStopping);
@@ -83,13 +84,12 @@ public final class GatewayVerticle extends VerticleBase {
     for (String prefix : new String[] {"/sockjs/*", "/eventbus/*"}) {
       router.route(prefix).handler(sockJsBodies).handler(SockJSTransport::announceCloseAfterPoll);
     }
-    router.route("/sockjs/*").subRouter(SockJSTransport.router(vertx, local, settings, limits.sendQueueBytes(), auth, perAddress));
+    router.route("/sockjs/*").subRouter(SockJSTransport.router(vertx, local, settings, limits.sendQueueBytes(), admission));
     router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, SockJSTransport.options())
         .bridge(bridgeOptions(), new BridgeHook(auth, NodeMetrics.of(vertx))));
-    ClusterView cluster = new ClusterView(vertx, nodes);
     ApiRoutes.mount(router, hub, cluster, maxBytes, auth);
-    AdminRoutes.mount(router, cluster, auth);
-    router.route().handler(StaticHandler.create(WEB_ROOT).setDefaultContentEncoding("UTF-8"));
+    OpsRoutes.mountAdmin(router, cluster, auth);
+    router.route().handler(StaticHandler.create(OpsRoutes.WEB_ROOT).setDefaultContentEncoding("UTF-8"));
     router.errorHandler(404, HttpErrors::onFailure);
     router.errorHandler(405, HttpErrors::onFailure);
     router.errorHandler(500, HttpErrors::onFailure);

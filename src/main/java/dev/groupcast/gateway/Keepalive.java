@@ -1,5 +1,6 @@
 package dev.groupcast.gateway;
 
+import dev.groupcast.error.CloseCodes;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
@@ -15,8 +16,6 @@ import java.util.Map;
  */
 final class Keepalive {
 
-  /** No pong in time: the peer is gone or not reading. */
-  static final short CLOSE_PONG_TIMEOUT = 1011;
   private static final Buffer PING = Buffer.buffer("gc");
 
   private final long pingIntervalNanos;
@@ -49,7 +48,7 @@ final class Keepalive {
         return true;
       }
       if (state[1] != 0 && now - state[1] >= pongTimeoutNanos) {
-        ws.close(CLOSE_PONG_TIMEOUT, "pong timeout");
+        ws.close(CloseCodes.PONG_TIMEOUT, "pong timeout");
         return true;
       }
       if (now - state[0] >= pingIntervalNanos) {

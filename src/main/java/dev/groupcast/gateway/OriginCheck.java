@@ -1,6 +1,7 @@
 package dev.groupcast.gateway;
 
-import dev.groupcast.group.ErrorCode;
+import dev.groupcast.ops.HttpErrors;
+import dev.groupcast.error.ErrorCode;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;

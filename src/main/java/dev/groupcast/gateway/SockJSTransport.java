@@ -1,20 +1,20 @@
 package dev.groupcast.gateway;
 
-import dev.groupcast.auth.Authenticator;
-import dev.groupcast.auth.Identity;
-import dev.groupcast.ops.NodeMetrics;
-import dev.groupcast.group.ErrorCode;
+import dev.groupcast.error.CloseCodes;
+import dev.groupcast.error.ErrorCode;
+import dev.groupcast.error.ProtocolException;
 import dev.groupcast.group.Frames;
 import dev.groupcast.group.LocalHub;
-import dev.groupcast.group.ProtocolException;
 import dev.groupcast.group.OutFrame;
 import dev.groupcast.group.Outbound;
 import dev.groupcast.group.Session;
+import dev.groupcast.ops.NodeMetrics;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
@@ -25,14 +25,14 @@ import java.util.List;
 
 /**
  * {@code /sockjs}: protocol v1 over every SockJS transport. Each SockJS message is one v1 frame; the
- * socket is adapted to a {@link Session} exactly like a WebSocket.
+ * socket is admitted and adapted to a {@link Session} exactly like a WebSocket. A refusal has no
+ * handshake to answer: it is an error frame, then a close with 1008.
  */
 final class SockJSTransport {
 
   private static final Logger log = LoggerFactory.getLogger(SockJSTransport.class);
   /** The iframe transports load the SockJS client from here: the node serves it, never a CDN. */
   static final String SOCKJS_LIBRARY = "/vendor/sockjs.min.js";
-  static final int CLOSE_POLICY_VIOLATION = 1008;
 
   private SockJSTransport() {
   }
@@ -53,42 +53,32 @@ final class SockJSTransport {
     return new SockJSHandlerOptions().setLibraryURL(SOCKJS_LIBRARY).setRegisterWriteHandler(false);
   }
 
-  static Router router(Vertx vertx, LocalHub hub, Session.Settings settings, int sendQueueBytes, Authenticator auth,
-                       ConnectionsPerAddress perAddress) {
+  static Router router(Vertx vertx, LocalHub hub, Session.Settings settings, int sendQueueBytes, Admission admission) {
     return SockJSHandler.create(vertx, options()).socketHandler(sock -> {
       sock.setWriteQueueMaxSize(sendQueueBytes);
-      String address = perAddress.clientOf(sock.remoteAddress(), sock.headers());
-      if (!perAddress.tryOpen(address)) {
-        sock.write(Frames.error(null, ErrorCode.RATE_LIMITED, "at most " + perAddress.limit()
-            + " connections per client address (limits.connectionsPerIp)").text());
-        sock.close(CLOSE_POLICY_VIOLATION, "too many connections");
-        return;
-      }
-      sock.closeHandler(v -> perAddress.closed(address));
-      String token = Authenticator.tokenOf(sock.headers(), queryParam(sock.uri(), "token"));
-      if (token == null && !auth.required()) {
-        attach(sock, hub, settings, auth, null);
-        return;
-      }
-      sock.pause();
-      auth.authenticate(token).onComplete(ar -> {
+      sock.pause(); // while the token is checked
+      Future<Admission.Admitted> admitted = admission.admit(sock.remoteAddress(), sock.headers(),
+          queryParam(sock.uri(), "token"));
+      // set at once: a session that goes away while its token is checked still gives its place back
+      sock.closeHandler(v -> admitted.onSuccess(Admission.Admitted::release));
+      admitted.onComplete(ar -> {
         sock.resume();
         if (ar.failed()) {
-          // no handshake to refuse: say why, then close
-          ProtocolException e = ar.cause() instanceof ProtocolException pe ? pe
-              : new ProtocolException(ErrorCode.UNAUTHORIZED, "invalid token");
+          ProtocolException e = (ProtocolException) ar.cause();
           sock.write(Frames.error(e).text());
-          sock.close(CLOSE_POLICY_VIOLATION, "unauthorized");
-        } else {
-          attach(sock, hub, settings, auth, ar.result());
+          sock.close(CloseCodes.POLICY_VIOLATION,
+              e.code() == ErrorCode.RATE_LIMITED ? "too many connections" : "unauthorized");
+          return;
         }
+        attach(sock, hub, settings, admission, ar.result());
       });
     });
   }
 
-  private static void attach(SockJSSocket sock, LocalHub hub, Session.Settings settings, Authenticator auth,
-                             Identity identity) {
-    Session session = new Session(new SockJSOutbound(sock, hub.metrics()), hub, settings, auth, identity);
+  private static void attach(SockJSSocket sock, LocalHub hub, Session.Settings settings, Admission admission,
+                             Admission.Admitted admitted) {
+    Session session = new Session(new SockJSOutbound(sock, hub.metrics()), hub, settings, admission.auth(),
+        admitted.identity());
     sock.handler(buffer -> session.onText(buffer.toString()));
     sock.endHandler(v -> session.onClose());
     sock.exceptionHandler(e -> log.debug("sockjs session {}: {}", session.id(), e.toString()));
@@ -114,7 +104,7 @@ final class SockJSTransport {
     public void send(OutFrame frame) {
       if (sock.writeQueueFull()) {
         metrics.slowConsumer();
-        sock.close(WebSocketTransport.CLOSE_TRY_AGAIN_LATER, "slow consumer");
+        sock.close(CloseCodes.TRY_AGAIN_LATER, "slow consumer");
         return;
       }
       sock.write(frame.text());

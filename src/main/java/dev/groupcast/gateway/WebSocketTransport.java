@@ -1,21 +1,26 @@
 package dev.groupcast.gateway;
 
-import dev.groupcast.auth.Authenticator;
-import dev.groupcast.auth.Identity;
-import dev.groupcast.ops.NodeMetrics;
-import dev.groupcast.group.ErrorCode;
+import dev.groupcast.error.CloseCodes;
+import dev.groupcast.error.ErrorCode;
+import dev.groupcast.error.ProtocolException;
 import dev.groupcast.group.LocalHub;
 import dev.groupcast.group.OutFrame;
 import dev.groupcast.group.Outbound;
 import dev.groupcast.group.Session;
-import dev.groupcast.proxy.HeaderRules;
+import dev.groupcast.net.FlushBatching;
+import dev.groupcast.net.PendingFlushes;
+import dev.groupcast.net.Upgrades;
+import dev.groupcast.net.WebSocketFrames;
+import dev.groupcast.net.WriteQueueTrim;
+import dev.groupcast.ops.HttpErrors;
+import dev.groupcast.ops.NodeMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Handler;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrameType;
@@ -25,94 +30,79 @@ import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@code GET /ws}: upgrades to a WebSocket and adapts it to a {@link Session}. */
+import java.util.function.Function;
+
+/** {@code GET /ws}: admits the client, upgrades to a WebSocket and adapts it to a {@link Session}. */
 final class WebSocketTransport implements Handler<RoutingContext> {
 
   private static final Logger log = LoggerFactory.getLogger(WebSocketTransport.class);
-
-  private static final short CLOSE_TOO_BIG = 1009;
-
-  /** The client cannot keep up: close rather than let its backlog grow. */
-  static final short CLOSE_TRY_AGAIN_LATER = 1013;
 
   private final LocalHub hub;
   private final Session.Settings settings;
   private final int sendQueueBytes;
   private final Keepalive keepalive;
-  private final Authenticator auth;
-  private final ConnectionsPerAddress perAddress;
+  private final Admission admission;
 
   WebSocketTransport(LocalHub hub, Session.Settings settings, int sendQueueBytes, Keepalive keepalive,
-                     Authenticator auth, ConnectionsPerAddress perAddress) {
-    this.perAddress = perAddress;
+                     Admission admission) {
     this.hub = hub;
     this.settings = settings;
     this.sendQueueBytes = sendQueueBytes;
     this.keepalive = keepalive;
-    this.auth = auth;
+    this.admission = admission;
   }
 
   @Override
   public void handle(RoutingContext rc) {
     HttpServerRequest request = rc.request();
-    if (!HeaderRules.isWebSocketUpgrade(request.headers())) {
+    if (!Upgrades.isWebSocketUpgrade(request.headers())) {
       rc.response().putHeader(HttpHeaders.UPGRADE, "websocket");
       HttpErrors.send(rc.response(), 426, ErrorCode.BAD_REQUEST, "this endpoint takes WebSocket upgrades only");
       return;
     }
-    // a token at connect (?token= or Authorization: Bearer) must be valid; with auth.required it must be there
-    String token = Authenticator.tokenOf(request.headers(), request.getParam("token"));
-    if (token == null && !auth.required()) {
-      upgrade(rc, null);
-      return;
-    }
-    request.pause();
-    auth.authenticate(token).onComplete(ar -> {
+    request.pause(); // while the token is checked
+    admission.admit(request.remoteAddress(), request.headers(), request.getParam("token")).onComplete(ar -> {
       if (ar.failed()) {
         request.resume();
-        HttpErrors.send(rc.response(), 401, ErrorCode.UNAUTHORIZED, ar.cause().getMessage());
+        ProtocolException e = (ProtocolException) ar.cause();
+        HttpErrors.send(rc.response(), e.code().httpStatus(), e.code(), e.getMessage());
       } else {
         upgrade(rc, ar.result());
       }
     });
   }
 
-  private void upgrade(RoutingContext rc, Identity identity) {
+  private void upgrade(RoutingContext rc, Admission.Admitted admitted) {
     HttpServerRequest request = rc.request();
-    String address = perAddress.clientOf(request.remoteAddress(), request.headers());
-    if (!perAddress.tryOpen(address)) {
-      HttpErrors.send(rc.response(), 429, ErrorCode.RATE_LIMITED,
-          "at most " + perAddress.limit() + " connections per client address (limits.connectionsPerIp)");
-      return;
-    }
     HttpConnection connection = request.connection();
     request.toWebSocket()
         .onSuccess(ws -> {
           WriteQueueTrim.trim(ws, connection); // on the event loop, before the socket is shared
-          attach(ws, FlushBatching.install(connection), identity, () -> perAddress.closed(address));
+          attach(ws, FlushBatching.install(connection), admitted);
         })
         .onFailure(e -> {
-          perAddress.closed(address);
+          admitted.release();
           log.debug("WebSocket handshake from {} refused: {}", request.remoteAddress(), e.getMessage());
           HttpErrors.send(rc.response(), 400, ErrorCode.BAD_REQUEST, "bad WebSocket handshake");
         });
   }
 
-  private void attach(ServerWebSocket ws, ChannelHandlerContext raw, Identity identity, Runnable onClosed) {
+  private void attach(ServerWebSocket ws, ChannelHandlerContext raw, Admission.Admitted admitted) {
     ws.setWriteQueueMaxSize(sendQueueBytes);
-    Session session = new Session(new WebSocketOutbound(ws, raw, hub.metrics()), hub, settings, auth, identity);
+    Session session = new Session(new WebSocketOutbound(ws, raw, hub.metrics()), hub, settings, admission.auth(),
+        admitted.identity());
     keepalive.watch(ws);
     ws.textMessageHandler(session::onText);
     ws.binaryMessageHandler(b -> session.onBinary());
     ws.closeHandler(v -> {
       keepalive.forget(ws);
-      onClosed.run();
+      admitted.release();
       session.onClose();
     });
     ws.exceptionHandler(e -> {
       if (e instanceof CorruptedWebSocketFrameException || e instanceof IllegalStateException) {
         // a frame or message over the hard size limit: say so with the standard close code
-        ws.close(CLOSE_TOO_BIG, "message too big");
+        ws.close(CloseCodes.TOO_BIG, "message too big");
       }
       log.debug("session {}: {}", session.id(), e.toString());
     });
@@ -126,6 +116,9 @@ final class WebSocketTransport implements Handler<RoutingContext> {
    * ({@link PendingFlushes}). Without {@code raw}, the shared UTF-8 bytes go through Vert.x's WebSocket.
    */
   private static final class WebSocketOutbound implements Outbound, PendingFlushes.Flushable {
+
+    /** A frame's WebSocket form, built once per node for all members. */
+    private static final Function<OutFrame, ByteBuf> FRAMING = f -> WebSocketFrames.text(f.utf8(), f.shared());
 
     private final ServerWebSocket ws;
     private final ChannelHandlerContext raw;
@@ -152,7 +145,7 @@ final class WebSocketTransport implements Handler<RoutingContext> {
           // setWriteQueueMaxSize): it resumes elsewhere with since
           slowConsumer();
         } else if (channel.isActive()) {
-          raw.write(frame.webSocketFrame().retainedDuplicate(), raw.voidPromise());
+          raw.write(frame.wire(FRAMING).retainedDuplicate(), raw.voidPromise());
           if (!flushPending) {
             flushPending = true;
             PendingFlushes.add(this, raw.executor());
@@ -171,7 +164,7 @@ final class WebSocketTransport implements Handler<RoutingContext> {
     private void slowConsumer() {
       if (!ws.isClosed()) {
         metrics.slowConsumer();
-        ws.close(CLOSE_TRY_AGAIN_LATER, "slow consumer");
+        ws.close(CloseCodes.TRY_AGAIN_LATER, "slow consumer");
       }
     }
 

@@ -1,5 +1,7 @@
 package dev.groupcast.group;
 
+import dev.groupcast.error.ProtocolException;
+import dev.groupcast.error.ErrorCode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 

@@ -1,5 +1,7 @@
 package dev.groupcast.group;
 
+import dev.groupcast.error.ProtocolException;
+import dev.groupcast.error.ErrorCode;
 import dev.groupcast.ops.NodeMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;

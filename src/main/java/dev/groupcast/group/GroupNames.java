@@ -1,5 +1,8 @@
 package dev.groupcast.group;
 
+import dev.groupcast.error.ProtocolException;
+import dev.groupcast.error.ErrorCode;
+
 /** Group names are 1 to 128 characters of {@code [A-Za-z0-9._:-]}; a group's address is {@code group.<name>}. */
 public final class GroupNames {
 

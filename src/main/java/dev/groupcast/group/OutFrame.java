@@ -1,15 +1,13 @@
 package dev.groupcast.group;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.buffer.BufferInternal;
 
-import java.nio.ByteBuffer;
+import java.util.function.Function;
 
 /**
  * One outbound text frame, encoded once and written to any number of sessions: the UTF-8 bytes are
- * shared, never copied per member.
+ * shared, never copied per member, and so is the transport's wire form of them ({@link #wire}).
  */
 public final class OutFrame {
 
@@ -17,8 +15,8 @@ public final class OutFrame {
   private final Buffer utf8;
   /** Written to many connections (a group message), rather than to one (an ack, an error). */
   private final boolean shared;
-  /** The whole server-to-client WebSocket frame (header and payload), built on first use. */
-  private volatile ByteBuf webSocketFrame;
+  /** The transport's whole frame (e.g. WebSocket header and payload), built on first use. */
+  private volatile ByteBuf wire;
 
   OutFrame(String text, boolean shared) {
     this.text = text;
@@ -34,34 +32,21 @@ public final class OutFrame {
     return utf8;
   }
 
+  /** Whether the frame goes to many connections: worth a buffer the whole node shares. */
+  public boolean shared() {
+    return shared;
+  }
+
   /**
-   * The frame as it goes on a WebSocket, unmasked as the server sends it: one final text frame. Each
-   * connection writes a {@code retainedDuplicate()}, so a message fanned out to many members is
-   * framed once per node. Two threads racing to build it build the same bytes.
+   * The frame as the transport puts it on the wire, built by {@code framing} on first use and kept,
+   * so a message fanned out to many members is framed once per node. One transport frames messages
+   * this way (WebSocket); two threads racing to build it build the same bytes.
    */
-  public ByteBuf webSocketFrame() {
-    ByteBuf frame = webSocketFrame;
+  public ByteBuf wire(Function<OutFrame, ByteBuf> framing) {
+    ByteBuf frame = wire;
     if (frame == null) {
-      ByteBuf payload = ((BufferInternal) utf8).getByteBuf();
-      int length = payload.readableBytes();
-      int headerLength = length < 126 ? 2 : length < 65536 ? 4 : 10;
-      // shared: direct memory, since epoll copies a heap buffer into a direct one on every write, i.e.
-      // per member; a JDK buffer, freed by the garbage collector, as the frame has no single owner to
-      // release it. One recipient: a heap buffer, copied once, costs less than a direct allocation.
-      int size = headerLength + length;
-      ByteBuffer bytes = shared ? ByteBuffer.allocateDirect(size) : ByteBuffer.allocate(size);
-      bytes.put((byte) 0x81); // FIN + text
-      if (length < 126) {
-        bytes.put((byte) length);
-      } else if (length < 65536) {
-        bytes.put((byte) 126).putShort((short) length);
-      } else {
-        bytes.put((byte) 127).putLong(length);
-      }
-      payload.getBytes(payload.readerIndex(), bytes);
-      bytes.flip();
-      frame = Unpooled.wrappedBuffer(bytes);
-      webSocketFrame = frame;
+      frame = framing.apply(this);
+      wire = frame;
     }
     return frame;
   }

@@ -1,7 +1,7 @@
 package dev.groupcast.group;
 
+import dev.groupcast.cluster.ClusterAsk;
 import dev.groupcast.cluster.ClusterNodes;
-import dev.groupcast.ops.ClusterView;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -21,8 +21,8 @@ import java.util.List;
 public final class Presence {
 
   static final String EVENTS_PREFIX = "gc.presence.";
-  /** The request a node answers with its own members of a group: {@code {"members": G}}. */
-  public static final String MEMBERS_QUERY = "members";
+  /** Where each node answers a group name with its own members of that group. */
+  static final String MEMBERS_PREFIX = "gc.members.";
   /** How members are listed: by join time, then session id. */
   static final Comparator<JsonObject> OLDEST_FIRST = Comparator.comparingLong((JsonObject m) -> m.getLong("joinedAt"))
       .thenComparing(m -> m.getString("session"));
@@ -31,14 +31,35 @@ public final class Presence {
 
   private final Vertx vertx;
   private final ClusterNodes nodes;
-  private final ClusterView cluster;
+  private final ClusterAsk cluster;
   private final String nodeId;
 
-  public Presence(Vertx vertx, ClusterNodes nodes, String nodeId) {
+  public Presence(Vertx vertx, ClusterAsk cluster, String nodeId) {
     this.vertx = vertx;
-    this.nodes = nodes;
-    this.cluster = new ClusterView(vertx, nodes);
+    this.nodes = cluster.nodes();
+    this.cluster = cluster;
     this.nodeId = nodeId;
+  }
+
+  static String membersAddress(String busId) {
+    return MEMBERS_PREFIX + busId;
+  }
+
+  /** Answers the other nodes' presence queries with this node's members, collected from every event loop. */
+  public Future<Void> serve(List<LocalHub> locals) {
+    return vertx.eventBus().<String>consumer(membersAddress(nodes.localBusId()), m -> {
+      List<Future<List<JsonObject>>> perLoop = new ArrayList<>();
+      locals.forEach(local -> perLoop.add(local.members(m.body())));
+      Future.all(perLoop).onComplete(ar -> {
+        if (ar.failed()) {
+          m.fail(500, ar.cause().toString());
+          return;
+        }
+        JsonArray out = new JsonArray();
+        perLoop.forEach(f -> f.result().forEach(out::add));
+        m.reply(out);
+      });
+    }).completion();
   }
 
   static String eventsAddress(String group) {
@@ -73,7 +94,7 @@ public final class Presence {
 
   /** As {@link #members}, each with its node's bus id. */
   Future<JsonArray> membersAsKept(String group) {
-    return cluster.<JsonArray>ask(new JsonObject().put(MEMBERS_QUERY, group), node -> new JsonArray())
+    return cluster.<JsonArray>everyNode(Presence::membersAddress, group, node -> new JsonArray())
         .map(perNode -> {
           List<JsonObject> members = new ArrayList<>();
           perNode.forEach(answer -> answer.forEach(m -> members.add((JsonObject) m)));

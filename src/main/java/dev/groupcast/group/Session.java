@@ -1,5 +1,7 @@
 package dev.groupcast.group;
 
+import dev.groupcast.error.ProtocolException;
+import dev.groupcast.error.ErrorCode;
 import dev.groupcast.auth.Authenticator;
 import dev.groupcast.auth.Identity;
 import io.vertx.core.Future;

@@ -1,6 +1,6 @@
 package dev.groupcast.ops;
 
-import dev.groupcast.group.ErrorCode;
+import dev.groupcast.error.ErrorCode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MultiGauge;

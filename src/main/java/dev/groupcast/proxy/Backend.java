@@ -15,10 +15,10 @@ public final class Backend {
 
   private final HostPort address;
   private final String key;
-  /** Open tunnels and requests in flight: what {@code least-conn} compares. */
-  final AtomicInteger active = new AtomicInteger();
+  /** Open tunnels and requests in flight: what {@code least-conn} compares; counted by {@link Lease}s. */
+  private final AtomicInteger active = new AtomicInteger();
   /** Open WebSocket tunnels. */
-  final AtomicInteger tunnels = new AtomicInteger();
+  private final AtomicInteger tunnels = new AtomicInteger();
   private final ArrayDeque<Long> recentFailures = new ArrayDeque<>();
   private volatile long unavailableUntil;
   volatile boolean healthy = true;
@@ -42,6 +42,43 @@ public final class Backend {
 
   public int tunnels() {
     return tunnels.get();
+  }
+
+  /** Takes the backend for one request or tunnel: counted as active until the lease is released. */
+  Lease lease() {
+    active.incrementAndGet();
+    return new Lease();
+  }
+
+  /**
+   * One request or tunnel on this backend. {@link #release} gives it back exactly once, whichever of
+   * the ways an exchange can end calls it first (answered, failed, retried elsewhere, tunnel closed).
+   */
+  final class Lease {
+
+    private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile boolean tunnel;
+
+    Backend backend() {
+      return Backend.this;
+    }
+
+    /** The exchange became a WebSocket tunnel: counted among the backend's tunnels until released. */
+    void tunnelOpened() {
+      if (!released.get() && !tunnel) {
+        tunnel = true;
+        tunnels.incrementAndGet();
+      }
+    }
+
+    void release() {
+      if (released.compareAndSet(false, true)) {
+        if (tunnel) {
+          tunnels.decrementAndGet();
+        }
+        active.decrementAndGet();
+      }
+    }
   }
 
   /** Healthy (active check) and not benched by passive health. */

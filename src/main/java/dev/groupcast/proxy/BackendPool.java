@@ -2,6 +2,9 @@ package dev.groupcast.proxy;
 
 import dev.groupcast.config.GroupcastConfig;
 import dev.groupcast.config.HostPort;
+import dev.groupcast.ops.NodeMetrics;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.http.HttpServerRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,6 +77,25 @@ public final class BackendPool {
       return s.ring().pick(session, usable);
     }
     return policy.pick(s.backends(), s.ring(), request, usable);
+  }
+
+  /**
+   * The backends as {@code /api/nodes} lists them: address, health, open tunnels, requests and tunnels
+   * in flight, and requests passed to each so far.
+   */
+  public JsonArray describe(NodeMetrics metrics) {
+    JsonArray out = new JsonArray();
+    Map<String, Double> requests = metrics.proxiedByBackend();
+    long now = System.currentTimeMillis();
+    for (Backend b : backends()) {
+      out.add(new JsonObject()
+          .put("address", b.key())
+          .put("up", b.available(now))
+          .put("tunnels", b.tunnels())
+          .put("active", b.active())
+          .put("requests", requests.getOrDefault(b.key(), 0.0).longValue()));
+    }
+    return out;
   }
 
   /** Passive health: a connection to the backend failed. */

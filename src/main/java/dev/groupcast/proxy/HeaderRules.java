@@ -1,10 +1,10 @@
 package dev.groupcast.proxy;
 
+import dev.groupcast.net.Upgrades;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -22,30 +22,6 @@ public final class HeaderRules {
       "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade");
 
   private HeaderRules() {
-  }
-
-  /**
-   * An upgrade to WebSocket: {@code Upgrade: websocket} and {@code Connection} holding the token
-   * {@code upgrade}, case-insensitive, possibly in a list ({@code keep-alive, Upgrade}).
-   */
-  public static boolean isWebSocketUpgrade(MultiMap headers) {
-    String upgrade = headers.get(HttpHeaders.UPGRADE);
-    if (upgrade == null || !"websocket".equalsIgnoreCase(upgrade.trim())) {
-      return false;
-    }
-    return connectionTokens(headers).contains("upgrade");
-  }
-
-  static Set<String> connectionTokens(MultiMap headers) {
-    Set<String> tokens = new HashSet<>();
-    for (String value : headers.getAll(HttpHeaders.CONNECTION)) {
-      for (String token : value.split(",")) {
-        if (!token.isBlank()) {
-          tokens.add(token.trim().toLowerCase(Locale.ROOT));
-        }
-      }
-    }
-    return tokens;
   }
 
   /** The headers of the proxy's own request to the backend. */
@@ -78,7 +54,7 @@ public final class HeaderRules {
   }
 
   private static void copyEndToEnd(MultiMap in, MultiMap out) {
-    Set<String> named = connectionTokens(in);
+    Set<String> named = Upgrades.connectionTokens(in);
     for (Map.Entry<String, String> header : in) {
       String name = header.getKey().toLowerCase(Locale.ROOT);
       if (!HOP_BY_HOP.contains(name) && !named.contains(name)) {

@@ -1,7 +1,7 @@
 package dev.groupcast.auth;
 
 import dev.groupcast.config.ConfigLoader;
-import dev.groupcast.group.ProtocolException;
+import dev.groupcast.error.ProtocolException;
 import dev.groupcast.support.Await;
 import dev.groupcast.support.SockJsClient;
 import dev.groupcast.support.TestCluster;

@@ -1,5 +1,6 @@
 package dev.groupcast.group;
 
+import dev.groupcast.error.ProtocolException;
 import dev.groupcast.auth.GroupPatterns;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,7 +1,6 @@
 package dev.groupcast.group;
 
 import com.hazelcast.cluster.Member;
-import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import dev.groupcast.support.TestCluster;
 import dev.groupcast.support.WsClient;
@@ -38,7 +37,7 @@ class NodeLossTest {
   @Test
   void clientsResumeOnASurvivorAfterTheNodeOwningTheGroupDies(Vertx vertx) {
     cluster = TestCluster.start(3, Map.of());
-    HazelcastInstance victim = hazelcastOf(2);
+    HazelcastInstance victim = cluster.hazelcast(2);
     String group = groupOwnedBy(victim);
 
     WsClient onVictim = WsClient.connect(vertx, cluster.httpPort(2));
@@ -51,8 +50,7 @@ class NodeLossTest {
       long lastSeen = before.get(4).getLong("seq");
       assertEquals(5L, lastSeen);
 
-      victim.getLifecycleService().terminate();
-      cluster.node(2).vertx().close();
+      cluster.crash(2);
       onVictim.awaitClose();
 
       for (int i = 6; i <= 10; i++) {
@@ -71,14 +69,6 @@ class NodeLossTest {
         assertTrue(resumed.inbox().stream().noneMatch(f -> "message".equals(f.getString("type"))));
       }
     }
-  }
-
-  private HazelcastInstance hazelcastOf(int index) {
-    String name = "groupcast-" + cluster.node(index).config().node().id() + "-"
-        + cluster.node(index).config().cluster().port();
-    HazelcastInstance hz = Hazelcast.getHazelcastInstanceByName(name);
-    assertTrue(hz != null, "Hazelcast instance " + name);
-    return hz;
   }
 
   /** A group whose ringbuffer (sequence and history) has its primary copy on the given member. */

@@ -1,5 +1,6 @@
 package dev.groupcast.proxy;
 
+import dev.groupcast.net.Upgrades;
 import io.vertx.core.MultiMap;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -14,7 +15,7 @@ class HeaderParsingPropertiesTest {
     MultiMap h = MultiMap.caseInsensitiveMultiMap().set("Upgrade", upgrade).set("Connection", connection);
     boolean expected = upgrade.trim().equalsIgnoreCase("websocket")
         && java.util.Arrays.stream(connection.split(",")).anyMatch(t -> t.trim().equalsIgnoreCase("upgrade"));
-    assertEquals(expected, HeaderRules.isWebSocketUpgrade(h));
+    assertEquals(expected, Upgrades.isWebSocketUpgrade(h));
   }
 
   @Property(tries = 3000)

@@ -1,5 +1,6 @@
 package dev.groupcast.proxy;
 
+import dev.groupcast.net.Upgrades;
 import dev.groupcast.config.ConfigLoader;
 import dev.groupcast.config.GroupcastConfig;
 import dev.groupcast.support.Await;
@@ -448,13 +449,13 @@ class ProxyTest {
   void upgradeDetectionAcceptsTokenLists() {
     io.vertx.core.MultiMap h = io.vertx.core.MultiMap.caseInsensitiveMultiMap();
     h.set("Upgrade", "websocket").set("Connection", "keep-alive, Upgrade");
-    assertTrue(HeaderRules.isWebSocketUpgrade(h), "Firefox");
+    assertTrue(Upgrades.isWebSocketUpgrade(h), "Firefox");
     h.set("Connection", "UPGRADE");
-    assertTrue(HeaderRules.isWebSocketUpgrade(h));
+    assertTrue(Upgrades.isWebSocketUpgrade(h));
     h.set("Connection", "keep-alive");
-    assertFalse(HeaderRules.isWebSocketUpgrade(h));
+    assertFalse(Upgrades.isWebSocketUpgrade(h));
     h.set("Connection", "upgrade").set("Upgrade", "h2c");
-    assertFalse(HeaderRules.isWebSocketUpgrade(h));
+    assertFalse(Upgrades.isWebSocketUpgrade(h));
     assertNull(SockJsPaths.sessionKey("/api/groups/x/messages"));
     assertEquals("/sockjs/abc", SockJsPaths.sessionKey("/sockjs/123/abc/xhr_send"));
     assertEquals("/app/eventbus/abc", SockJsPaths.sessionKey("/app/eventbus/1/abc/websocket"));

@@ -117,6 +117,24 @@ public abstract class FrameClient implements AutoCloseable {
     return request(new JsonObject().put("type", "publish").put("group", group).put("body", body));
   }
 
+  /**
+   * Publishes until the server takes it: a {@code rate_limited} answer is tried again (the budget
+   * refills with time) until the ack, within {@code seconds}. For a client that slowed down after a burst.
+   */
+  public JsonObject publishOnceServed(String group, Object body, long seconds) {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(seconds);
+    while (true) {
+      JsonObject answer = publish(group, body);
+      if (!"rate_limited".equals(answer.getString("code"))) {
+        return answer;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("still rate limited after " + seconds + " s");
+      }
+      ping(); // a round trip between tries, not a fixed wait
+    }
+  }
+
   /** Publish without an id: no ack is asked for. */
   public void publishNoAck(String group, Object body) {
     send(new JsonObject().put("type", "publish").put("group", group).put("body", body));

@@ -19,6 +19,7 @@ import java.util.Map;
 public final class TestCluster implements AutoCloseable {
 
   private final List<GroupcastNode> nodes = new ArrayList<>();
+  private final java.util.Set<Integer> crashed = new java.util.HashSet<>();
 
   private TestCluster() {
   }
@@ -102,6 +103,28 @@ public final class TestCluster implements AutoCloseable {
     return envs;
   }
 
+  /**
+   * Node {@code index} dies without a goodbye, like a crash: its Hazelcast member is terminated and its
+   * Vert.x closed without waiting (what is left of it cannot leave a cluster it is no longer in). The
+   * node stays listed, for its configuration; {@link #close} passes over it.
+   */
+  public void crash(int index) {
+    hazelcast(index).getLifecycleService().terminate();
+    crashed.add(index);
+    nodes.get(index).vertx().close();
+  }
+
+  /** The Hazelcast member of node {@code index}. */
+  public com.hazelcast.core.HazelcastInstance hazelcast(int index) {
+    GroupcastNode node = nodes.get(index);
+    String name = "groupcast-" + node.config().node().id() + "-" + node.config().cluster().port();
+    com.hazelcast.core.HazelcastInstance hz = com.hazelcast.core.Hazelcast.getHazelcastInstanceByName(name);
+    if (hz == null) {
+      throw new AssertionError("no Hazelcast instance " + name);
+    }
+    return hz;
+  }
+
   public GroupcastNode node(int index) {
     return nodes.get(index);
   }
@@ -130,8 +153,10 @@ public final class TestCluster implements AutoCloseable {
   @Override
   public void close() {
     List<Future<Void>> closing = new ArrayList<>();
-    for (GroupcastNode n : nodes) {
-      closing.add(n.close().recover(e -> Future.succeededFuture()));
+    for (int i = 0; i < nodes.size(); i++) {
+      if (!crashed.contains(i)) {
+        closing.add(nodes.get(i).close().recover(e -> Future.succeededFuture()));
+      }
     }
     Future.join(closing).toCompletionStage().toCompletableFuture().completeOnTimeout(null, 30,
         java.util.concurrent.TimeUnit.SECONDS).join();

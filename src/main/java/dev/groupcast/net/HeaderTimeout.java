@@ -1,4 +1,4 @@
-package dev.groupcast.gateway;
+package dev.groupcast.net;
 
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;

@@ -1,4 +1,4 @@
-package dev.groupcast.gateway;
+package dev.groupcast.net;
 
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -12,10 +12,10 @@ import java.util.List;
  * flushes them all: a burst of messages fanned out to N members costs N system calls, not one per
  * frame, and one task per event loop rather than one per connection.
  */
-final class PendingFlushes {
+public final class PendingFlushes {
 
   /** A connection that can flush what it has written; it is listed at most once until flushed. */
-  interface Flushable {
+  public interface Flushable {
     void flushNow();
   }
 
@@ -31,7 +31,7 @@ final class PendingFlushes {
   private boolean scheduled;
 
   /** Call on the event loop of {@code loop}, which is the connection's. */
-  static void add(Flushable connection, EventExecutor loop) {
+  public static void add(Flushable connection, EventExecutor loop) {
     PendingFlushes flushes = OF_EVENT_LOOP.get();
     flushes.pending.add(connection);
     if (!flushes.scheduled) {

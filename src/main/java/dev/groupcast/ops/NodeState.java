@@ -1,4 +1,4 @@
-package dev.groupcast.gateway;
+package dev.groupcast.ops;
 
 /** Whether this node takes clients: starting until everything listens, stopping once shutdown begins. */
 public final class NodeState {

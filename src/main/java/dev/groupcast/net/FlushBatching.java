@@ -1,4 +1,4 @@
-package dev.groupcast.gateway;
+package dev.groupcast.net;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;

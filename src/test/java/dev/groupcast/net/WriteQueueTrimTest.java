@@ -1,4 +1,4 @@
-package dev.groupcast.gateway;
+package dev.groupcast.net;
 
 import io.netty.util.internal.shaded.org.jctools.queues.MpscUnboundedArrayQueue;
 import io.vertx.core.Future;

@@ -1,4 +1,4 @@
-package dev.groupcast.group;
+package dev.groupcast.error;
 
 /**
  * A request that is answered with an error frame (or an HTTP error body) instead of being served.

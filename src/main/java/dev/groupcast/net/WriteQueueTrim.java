@@ -1,4 +1,4 @@
-package dev.groupcast.gateway;
+package dev.groupcast.net;
 
 import io.netty.util.internal.shaded.org.jctools.queues.MpscUnboundedArrayQueue;
 import io.vertx.core.http.ServerWebSocket;
@@ -21,7 +21,7 @@ import java.util.Queue;
  * and if a Vert.x upgrade moves them the trim is skipped with one warning, never failing a connection.
  * {@code WriteQueueTrimTest} fails on such an upgrade so it does not go unnoticed.
  */
-final class WriteQueueTrim {
+public final class WriteQueueTrim {
 
   private static final Logger log = LoggerFactory.getLogger(WriteQueueTrim.class);
   static final int CHUNK = 16;
@@ -69,7 +69,7 @@ final class WriteQueueTrim {
    * the connection's event loop before the socket is shared, so nothing else can be offering to a
    * queue as it is replaced; a queue that is not empty is left alone.
    */
-  static void trim(ServerWebSocket ws, Object httpConnection) {
+  public static void trim(ServerWebSocket ws, Object httpConnection) {
     if (!available()) {
       return;
     }

@@ -1,4 +1,4 @@
-package dev.groupcast.group;
+package dev.groupcast.error;
 
 /** The error codes of protocol v1; the same codes appear in HTTP API error bodies. */
 public enum ErrorCode {

@@ -1,10 +1,9 @@
-package dev.groupcast.gateway;
+package dev.groupcast.ops;
 
-import dev.groupcast.ops.NodeMetrics;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import dev.groupcast.group.ErrorCode;
-import dev.groupcast.group.ProtocolException;
+import dev.groupcast.error.ErrorCode;
+import dev.groupcast.error.ProtocolException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -13,14 +12,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Every HTTP error is a status with a JSON body {@code {"code","message"}} using the protocol's codes. */
-final class HttpErrors {
+public final class HttpErrors {
 
   private static final Logger log = LoggerFactory.getLogger(HttpErrors.class);
 
   private HttpErrors() {
   }
 
-  static void send(HttpServerResponse response, int status, ErrorCode code, String message) {
+  public static void send(HttpServerResponse response, int status, ErrorCode code, String message) {
     if (response.ended() || response.closed()) {
       return;
     }
@@ -37,12 +36,12 @@ final class HttpErrors {
         .end(new JsonObject().put("code", code.code()).put("message", message).encode());
   }
 
-  static void send(RoutingContext rc, ProtocolException e) {
+  public static void send(RoutingContext rc, ProtocolException e) {
     send(rc.response(), e.code().httpStatus(), e.code(), e.getMessage());
   }
 
   /** Router failure handler: maps what failed to a status and a code. */
-  static void onFailure(RoutingContext rc) {
+  public static void onFailure(RoutingContext rc) {
     Throwable failure = rc.failure();
     if (failure instanceof ProtocolException pe) {
       send(rc, pe);
