@@ -8,7 +8,6 @@ import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.openqa.selenium.WebElement;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,20 +70,22 @@ class AdminDashboardIT {
   }
 
   private static String groupRow(Browser page, String group) {
-    for (WebElement row : page.all("#groups tbody tr")) {
-      if (row.getText().startsWith(group + " ")) {
-        return row.getText();
-      }
-    }
-    return null;
+    return rowStartingWith(page, "#groups tbody tr", group + " ");
   }
 
   private static String nodeRow(Browser page, String node) {
-    for (WebElement row : page.all("#nodes tbody tr")) {
-      if (row.getText().startsWith(node + " ")) {
-        return row.getText();
-      }
-    }
-    return "";
+    String row = rowStartingWith(page, "#nodes tbody tr", node + " ");
+    return row == null ? "" : row;
+  }
+
+  /**
+   * The text of the first row starting with {@code prefix}, read in one script call: the page redraws
+   * its tables every second, so elements found in one call may be gone in the next.
+   */
+  @SuppressWarnings("unchecked")
+  private static String rowStartingWith(Browser page, String rows, String prefix) {
+    List<String> texts = (List<String>) page.script(
+        "return Array.from(document.querySelectorAll(arguments[0])).map(r => r.innerText.replace(/\\s+/g, ' ').trim());", rows);
+    return texts.stream().filter(t -> t.startsWith(prefix)).findFirst().orElse(null);
   }
 }
