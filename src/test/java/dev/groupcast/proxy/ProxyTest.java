@@ -313,13 +313,15 @@ class ProxyTest {
       for (int i = 0; i < 6; i++) {
         assertEquals("live", Await.result(http.get(port, "127.0.0.1", "/x").send()).getHeader("X-Backend"));
       }
-      WebSocket ws = Await.result(vertx.createWebSocketClient().connect(port, "127.0.0.1", "/ws"));
+      WebSocketClient client = vertx.createWebSocketClient(); // held: an unreachable client closes its sockets
+      WebSocket ws = Await.result(client.connect(port, "127.0.0.1", "/ws"));
       assertFalse(ws.isClosed());
 
       int none = proxy(vertx, Map.of(), "127.0.0.1:" + dead + ",127.0.0.1:" + TestCluster.freePort());
       HttpResponse<Buffer> r = Await.result(http.get(none, "127.0.0.1", "/x").send());
       assertEquals(502, r.statusCode());
       assertEquals("bad_gateway", r.bodyAsJsonObject().getString("code"));
+      client.close();
     }
   }
 
@@ -334,12 +336,14 @@ class ProxyTest {
       assertTrue(System.currentTimeMillis() - start < 5000);
 
       Promise<Void> closed = Promise.promise();
-      WebSocket ws = Await.result(vertx.createWebSocketClient().connect(port, "127.0.0.1", "/ws"));
+      WebSocketClient client = vertx.createWebSocketClient(); // held: an unreachable client closes its sockets
+      WebSocket ws = Await.result(client.connect(port, "127.0.0.1", "/ws"));
       ws.closeHandler(v -> closed.tryComplete());
       long opened = System.currentTimeMillis();
       Await.result(closed.future());
       assertTrue(System.currentTimeMillis() - opened >= 300, "closed by the read timeout, not at once");
       awaitTrue(vertx, () -> backend.closedSockets.get() == 1, "the backend side is closed too");
+      client.close();
     }
   }
 
@@ -347,7 +351,9 @@ class ProxyTest {
   void aTunnelWithTrafficOneWayOutlivesTheReadTimeoutAndClosesOnceQuiet(Vertx vertx) {
     try (RecordingBackend backend = RecordingBackend.start(vertx, "a")) {
       int port = proxy(vertx, Map.of("GROUPCAST_PROXY_READ_TIMEOUT", "400ms"), backend);
-      WebSocket ws = Await.result(vertx.createWebSocketClient().connect(port, "127.0.0.1", "/ws?mute"));
+      // held to the end: Vert.x 5 closes a client, and its connections, once it is unreachable
+      WebSocketClient client = vertx.createWebSocketClient();
+      WebSocket ws = Await.result(client.connect(port, "127.0.0.1", "/ws?mute"));
       Promise<Void> closed = Promise.promise();
       ws.closeHandler(v -> closed.tryComplete());
       long sender = vertx.setPeriodic(100, id -> ws.writeTextMessage("tick"));
@@ -358,6 +364,7 @@ class ProxyTest {
       Await.result(closed.future());
       assertTrue(System.currentTimeMillis() - quietFrom >= 250, "closed by the read timeout once quiet");
       awaitTrue(vertx, () -> backend.closedSockets.get() == 1, "the backend side is closed too");
+      client.close();
     }
   }
 
