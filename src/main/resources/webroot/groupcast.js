@@ -6,7 +6,9 @@
  *   const gc = Groupcast.connect();                       // the node that served this script
  *   gc.on('state', s => ...);                             // connecting | open | disconnected | closed
  *   await gc.join('judges', msg => console.log(msg.seq, msg.from, msg.body));
- *   const ack = await gc.publish('judges', {score: 9.5});  // {type:'ack', seq}
+ *   const ack = await gc.publish('judges', {score: 9.5});  // {type:'ack', seq[, duplicate]}
+ *   gc.on('reset', ev => ...);                            // {group, epoch, seq, reason}: the stream could
+ *                                                         //   not be resumed; refresh the page's state
  *   await gc.leave('judges');
  *   await gc.join('judges', onMsg, {presence: true});     // + 'presence' events: {type:'presence_join'|
  *   gc.on('presence', ev => ...);                         //   'presence_leave', group, member}
@@ -15,8 +17,14 @@
  * It connects by WebSocket and falls back to SockJS (loaded from the node on demand) when WebSocket
  * is missing or refused. It reconnects with exponential backoff and jitter, rotating through the
  * node URLs it knows (options.urls, plus the cluster's nodes with options.discover), and re-joins
- * every group with since = the last seq it saw, so nothing is lost across a reconnect or the death
- * of a node. Duplicates are dropped by seq.
+ * every group with the {epoch, seq} it last saw, so nothing is lost across a reconnect or the death
+ * of a node. Duplicates are dropped by seq. When the stream cannot be resumed (its epoch changed:
+ * the group's history was lost or expired) it emits 'reset' and goes on from the new stream.
+ *
+ * Every publish carries a key. A publish cut off by a disconnect, or answered `unavailable` (the
+ * node could not reach a majority, or could not know whether it was stored), is sent again with the
+ * same key, after a reconnect if need be, until options.publishRetryFor has passed: the server
+ * stores a key once, so the application sees exactly one ack per publish.
  */
 (function (root, factory) {
   if (typeof module === 'object' && module.exports) {
@@ -35,8 +43,18 @@
     minDelay: 250,              // ms, first reconnect delay
     maxDelay: 10000,            // ms, cap of the exponential backoff
     requestTimeout: 10000,      // ms before an unanswered request is rejected
-    maxQueued: 1000             // publishes kept while disconnected
+    maxQueued: 1000,            // publishes kept while disconnected
+    publishRetryFor: 30000      // ms a publish is sent again (same key) after a disconnect or `unavailable`
   };
+
+  // keys unique per page load: a random prefix and a counter
+  var keyPrefix = Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
+  var keyCounter = 0;
+
+  function newKey() {
+    keyCounter++;
+    return keyPrefix + '-' + keyCounter;
+  }
 
   var scriptBase = (function () {
     var s = global.document && global.document.currentScript;
@@ -65,7 +83,7 @@
     this.url = null;
     this.transport = null;
     this._listeners = {};
-    this._groups = {};          // name -> {lastSeq, handlers, joinWaiters}
+    this._groups = {};          // name -> {epoch, lastSeq, handlers, joinWaiters}
     this._pending = {};         // request id -> {resolve, reject, timer, kind, group}
     this._outbox = [];          // publishes waiting for a connection
     this._nextId = 1;
@@ -113,7 +131,8 @@
 
   /**
    * Joins a group; onMessage(msg) gets each of its messages once, in seq order. Resolves with the
-   * `joined` frame. options.since asks for the messages after that seq first; options.presence for
+   * `joined` frame. options.since asks for the messages after that seq first (of options.epoch, the
+   * stream a previous `joined` named; another epoch replays nothing); options.presence for
    * the 'presence' events of the group's members joining and leaving. Stays joined across
    * reconnects until leave().
    */
@@ -121,10 +140,11 @@
     var self = this;
     var g = this._groups[group];
     if (!g) {
-      g = this._groups[group] = {lastSeq: null, handlers: [], joinWaiters: []};
+      g = this._groups[group] = {epoch: null, lastSeq: null, handlers: [], joinWaiters: []};
     }
     if (options && typeof options.since === 'number') {
       g.lastSeq = options.since;
+      g.epoch = typeof options.epoch === 'string' ? options.epoch : null;
     }
     if (options && options.presence) {
       g.presence = true;
@@ -152,21 +172,44 @@
     return this._request({type: 'leave', group: group}, 'leave');
   };
 
-  /** Resolves with the `ack` frame (it carries the message's seq); queued while disconnected. */
-  Client.prototype.publish = function (group, body) {
-    var frame = {type: 'publish', group: group, body: body === undefined ? null : body};
-    if (this.state === 'open') {
-      return this._request(frame, 'publish');
-    }
+  /**
+   * Resolves with the `ack` frame (it carries the message's seq; `duplicate: true` when the server had
+   * stored this key already); queued while disconnected, sent again with the same key after a
+   * disconnect or an `unavailable` answer (see options.publishRetryFor). options.key sets the key
+   * (1 to 128 characters), for an application that retries across page loads.
+   */
+  Client.prototype.publish = function (group, body, options) {
+    var frame = {type: 'publish', group: group, body: body === undefined ? null : body,
+      key: options && options.key ? options.key : newKey()};
     if (this._closed) {
       return Promise.reject(new Error('client closed'));
     }
-    if (this._outbox.length >= this.options.maxQueued) {
+    if (this.state !== 'open' && this._outbox.length >= this.options.maxQueued) {
       return Promise.reject(GroupcastError({code: 'rate_limited', message: 'too many publishes queued while disconnected'}));
     }
     var self = this;
     return new Promise(function (resolve, reject) {
-      self._outbox.push({frame: frame, resolve: resolve, reject: reject});
+      self._sendPublish({frame: frame, resolve: resolve, reject: reject, until: Date.now() + self.options.publishRetryFor});
+    });
+  };
+
+  /** Sends a publish now, or keeps it for the next connection; an ack settles it once. */
+  Client.prototype._sendPublish = function (p) {
+    var self = this;
+    if (this.state !== 'open') {
+      this._outbox.push(p);
+      return;
+    }
+    delete p.frame.id;
+    this._request(p.frame, 'publish', p).then(p.resolve, function (err) {
+      var retry = (err.code === 'unavailable' || err.code === 'disconnected') && Date.now() < p.until && !self._closed;
+      if (!retry) {
+        p.reject(err);
+      } else if (err.code === 'disconnected') {
+        self._outbox.push(p); // sent again, same key, once connected
+      } else {
+        setTimeout(function () { self._sendPublish(p); }, 500 + Math.random() * 500);
+      }
     });
   };
 
@@ -180,6 +223,12 @@
     return g ? g.lastSeq : null;
   };
 
+  /** The epoch of the group's stream that lastSeq belongs to (null before joined). */
+  Client.prototype.epoch = function (group) {
+    var g = this._groups[group];
+    return g ? g.epoch : null;
+  };
+
   Client.prototype.close = function () {
     this._closed = true;
     clearTimeout(this._timer);
@@ -188,6 +237,7 @@
     }
     this._failPending('client closed', true);
     this._outbox.splice(0).forEach(function (p) { p.reject(new Error('client closed')); });
+
     this._setState('closed');
   };
 
@@ -329,7 +379,9 @@
     return new Promise(function (resolve, reject) {
       var timer = setTimeout(function () {
         delete self._pending[id];
-        reject(GroupcastError({code: 'timeout', message: frame.type + ' got no answer in time'}));
+        // a publish without an answer may be stored or not: sending it again (same key) is safe
+        reject(GroupcastError({code: kind === 'publish' ? 'unavailable' : 'timeout',
+          message: frame.type + ' got no answer in time'}));
       }, self.options.requestTimeout);
       self._pending[id] = {resolve: resolve, reject: reject, timer: timer, kind: kind, group: frame.group};
       self._send(frame);
@@ -353,20 +405,37 @@
     var sinceAsked = g.lastSeq !== null;
     if (sinceAsked) {
       frame.since = g.lastSeq;
+      if (g.epoch !== null) {
+        frame.epoch = g.epoch;
+      }
     }
     this._request(frame, 'join').then(function (joined) {
       var current = self._groups[group];
       if (current !== g) {
         return;
       }
-      if (!sinceAsked && g.lastSeq === null) {
-        g.lastSeq = joined.seq;
+      var epochChanged = g.epoch !== null && joined.epoch !== g.epoch;
+      g.epoch = joined.epoch;
+      if ((!sinceAsked && g.lastSeq === null) || joined.recovered === false) {
+        g.lastSeq = joined.seq; // a new stream: what was before is not coming
       }
       if (joined.recovered === false) {
-        self._emit('gap', {group: group, since: frame.since, seq: joined.seq});
+        var ev = {group: group, epoch: joined.epoch, seq: joined.seq, since: frame.since,
+          reason: epochChanged ? 'epoch' : 'trimmed'};
+        self._emit('reset', ev);
+        self._emit('gap', ev); // the name before epochs
       }
       g.joinWaiters.splice(0).forEach(function (w) { w.resolve(joined); });
     }, function (err) {
+      if (err.code === 'unavailable') {
+        // the node cannot serve it now (no majority, a merge on its way): ask again in a while
+        setTimeout(function () {
+          if (self._groups[group] === g && self.state === 'open') {
+            self._sendJoin(group);
+          }
+        }, 1000);
+        return;
+      }
       if (err.code && err.code !== 'disconnected' && err.code !== 'timeout') {
         if (self._groups[group] === g) {
           delete self._groups[group];
@@ -407,9 +476,7 @@
           this._sendJoin(group);
         }
         var self = this;
-        this._outbox.splice(0).forEach(function (p) {
-          self._request(p.frame, 'publish').then(p.resolve, p.reject);
-        });
+        this._outbox.splice(0).forEach(function (p) { self._sendPublish(p); });
         if (this.options.discover) {
           this._discover();
         }
@@ -425,6 +492,14 @@
         g.lastSeq = frame.seq;
         g.handlers.forEach(function (fn) { fn(frame); });
         this._emit('message', frame);
+        return;
+      case 'reset':
+        var r = this._groups[frame.group];
+        if (r) {
+          r.epoch = frame.epoch;
+          r.lastSeq = frame.seq;
+          this._emit('reset', {group: frame.group, epoch: frame.epoch, seq: frame.seq, reason: 'reset'});
+        }
         return;
       case 'presence_join':
       case 'presence_leave':

@@ -3,18 +3,21 @@ package dev.groupcast;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent;
 import dev.groupcast.cluster.ClusterAsk;
 import dev.groupcast.config.GroupcastConfig;
 import dev.groupcast.config.Role;
 import dev.groupcast.error.CloseCodes;
+import dev.groupcast.gateway.ApiBudgets;
 import dev.groupcast.gateway.ConnectionsPerAddress;
 import dev.groupcast.gateway.GatewayVerticle;
 import dev.groupcast.group.GroupHub;
-import dev.groupcast.group.HistoryStore;
+import dev.groupcast.group.log.GroupStore;
 import dev.groupcast.group.LocalHub;
 import dev.groupcast.group.Presence;
 import dev.groupcast.group.TopGroups;
 import dev.groupcast.net.BindFailure;
+import dev.groupcast.ops.ClusterSafety;
 import dev.groupcast.ops.ClusterView;
 import dev.groupcast.ops.NodeMetrics;
 import dev.groupcast.ops.NodeState;
@@ -44,7 +47,6 @@ import java.util.concurrent.RejectedExecutionException;
 public final class GroupcastNode {
 
   private static final Logger log = LoggerFactory.getLogger(GroupcastNode.class);
-  static final long SAFE_WAIT_MS = 30_000;
   /** The member attribute in which vertx-hazelcast keeps a member's event-bus node id. */
   static final String VERTX_NODE_ID_ATTRIBUTE = "__vertx.nodeId";
 
@@ -89,14 +91,15 @@ public final class GroupcastNode {
     Future<?> deployed;
     if (config.has(Role.GATEWAY)) {
       Presence presence = new Presence(vertx, ask, config.node().id());
-      hub = new GroupHub(new HistoryStore(vertx, hazelcast, config.history()), presence);
+      int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
+      hub = new GroupHub(new GroupStore(vertx, hazelcast, config), presence, runtime.nodes(), instances);
       stats.section("topGroups", new TopGroups(hub, localHubs)::get);
       ConnectionsPerAddress perAddress = new ConnectionsPerAddress(config.limits().connectionsPerIp(),
           config.http().trustedProxies());
-      int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
-      deployed = vertx.deployVerticle(hub)
+      ApiBudgets apiBudgets = new ApiBudgets(config.limits().apiRate(), config.limits().apiBurst(), perAddress);
+      deployed = hub.start(vertx)
           .compose(id -> BindFailure.naming("http.port", config.http().host(), config.http().port(),
-              vertx.deployVerticle(() -> new GatewayVerticle(config, hub, state, cluster, localHubs, perAddress),
+              vertx.deployVerticle(() -> new GatewayVerticle(config, hub, state, cluster, localHubs, perAddress, apiBudgets),
                   new DeploymentOptions().setInstances(instances))))
           .compose(id -> presence.serve(localHubs));
     } else {
@@ -110,26 +113,45 @@ public final class GroupcastNode {
         .compose(v -> config.has(Role.PROXY) ? deployProxy(config, vertx, runtime, stats)
             : Future.<BackendMonitor>succeededFuture(null))
         .compose(monitor -> stats.serve(runtime.nodes().localBusId()).map(monitor))
-        .compose(monitor -> hazelcast == null ? Future.succeededFuture(monitor) : localMemberSafe(vertx, hazelcast).map(monitor))
         .map(monitor -> {
           if (hazelcast != null) {
-            watchMembership(hazelcast, hub, localHubs, monitor);
+            watchCluster(hazelcast, hub, localHubs, monitor);
+          }
+          if (hazelcast != null && config.has(Role.GATEWAY)) {
+            // a proxy-only node sequences nothing: its readiness is its own, not the majority's
+            new ClusterSafety(vertx, hazelcast, GroupStore.QUORUM, state).start()
+                .onSuccess(v -> logReady(config, vertx, hazelcast));
+          } else if (hazelcast != null) {
+            logReady(config, vertx, hazelcast);
+          } else {
+            logReady(config, vertx, null);
           }
           state.markReady();
           bindJvmMeters(vertx, NodeMetrics.of(vertx).registry());
-          log.info("node {} ready (roles {}, {}, {} transport){}", config.node().id(), roleKeys(config),
-              hazelcast == null ? "no cluster" : "cluster of " + hazelcast.getCluster().getMembers().size(),
-              vertx.isNativeTransportEnabled() ? "epoll" : "nio",
-              config.has(Role.GATEWAY) ? ": http://" + config.http().host() + ":" + config.http().port() : "");
           return new GroupcastNode(config, vertx, hub, state, localHubs);
         });
   }
 
-  private static void watchMembership(HazelcastInstance hazelcast, GroupHub hub, List<LocalHub> localHubs,
-                                      BackendMonitor monitor) {
+  private static void logReady(GroupcastConfig config, Vertx vertx, HazelcastInstance hazelcast) {
+    log.info("node {} ready (roles {}, {}, {} transport){}", config.node().id(), roleKeys(config),
+        hazelcast == null ? "no cluster" : "cluster of " + hazelcast.getCluster().getMembers().size(),
+        vertx.isNativeTransportEnabled() ? "epoll" : "nio",
+        config.has(Role.GATEWAY) ? ": http://" + config.http().host() + ":" + config.http().port() : "");
+  }
+
+  /**
+   * What changes in the cluster means for the node: the groups' feeds check themselves against the
+   * cluster (a node gone may have stored a message it never fanned out; a node back needs its fan-out
+   * again), presence announces the members of a node gone, the proxy re-discovers its backends.
+   */
+  private static void watchCluster(HazelcastInstance hazelcast, GroupHub hub, List<LocalHub> localHubs,
+                                   BackendMonitor monitor) {
     hazelcast.getCluster().addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent event) {
+        if (hub != null) {
+          hub.memberAdded(event.getMember().getAttribute(VERTX_NODE_ID_ATTRIBUTE));
+        }
         if (monitor != null) {
           monitor.membershipChanged();
         }
@@ -137,10 +159,10 @@ public final class GroupcastNode {
 
       @Override
       public void memberRemoved(MembershipEvent event) {
-        if (hub != null) {
-          hub.catchUpAll();
-        }
         String busId = event.getMember().getAttribute(VERTX_NODE_ID_ATTRIBUTE);
+        if (hub != null) {
+          hub.memberRemoved(busId);
+        }
         if (busId != null) {
           localHubs.forEach(local -> local.nodeGone(busId));
         }
@@ -149,25 +171,21 @@ public final class GroupcastNode {
         }
       }
     });
-  }
-
-  /**
-   * Ready only once this member's share of the partitions (history and its backups) is in sync: a
-   * rolling update then never takes the next node while the last one is still receiving its data.
-   * Bounded, so a node never stays unready because of the rest of the cluster.
-   */
-  private static Future<Void> localMemberSafe(Vertx vertx, HazelcastInstance hazelcast) {
-    long deadline = System.currentTimeMillis() + SAFE_WAIT_MS;
-    return vertx.executeBlocking(() -> {
-      while (!hazelcast.getPartitionService().isLocalMemberSafe()) {
-        if (System.currentTimeMillis() > deadline) {
-          log.warn("partition replicas not in sync after {} ms; becoming ready anyway", SAFE_WAIT_MS);
-          return null;
+    if (hub != null) {
+      hazelcast.getLifecycleService().addLifecycleListener(event -> {
+        if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
+          log.info("merged back into the cluster after a split: checking every group");
+          hub.clusterRejoined();
         }
-        Thread.sleep(50); // a worker thread polling Hazelcast's own state; no event loop waits on it
-      }
-      return null;
-    }, false);
+      });
+      // the map's own listener: it fires only when the owner and every backup of the groups' logs are
+      // gone (a lost owner alone is Hazelcast promoting the backup, nothing lost)
+      hazelcast.getMap(GroupStore.MAP).addPartitionLostListener(event -> {
+        log.warn("partition {} of the groups' logs lost its owner and its backup: its groups start new epochs",
+            event.getPartitionId());
+        hub.partitionLost();
+      });
+    }
   }
 
   /**

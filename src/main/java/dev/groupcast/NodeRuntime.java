@@ -3,7 +3,7 @@ package dev.groupcast;
 import dev.groupcast.cluster.ClusterNodes;
 import dev.groupcast.cluster.ClusterSetup;
 import dev.groupcast.config.GroupcastConfig;
-import dev.groupcast.group.HistoryStore;
+import dev.groupcast.group.log.GroupStore;
 import dev.groupcast.net.BindFailure;
 import dev.groupcast.ops.NodeMetrics;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -55,7 +55,7 @@ record NodeRuntime(Vertx vertx, HazelcastClusterManager clusterManager, ClusterN
     HazelcastClusterManager clusterManager;
     if (config.clustered()) {
       com.hazelcast.config.Config hazelcast = ClusterSetup.hazelcastConfig(config);
-      hazelcast.addRingBufferConfig(HistoryStore.ringbufferConfig(config.history()));
+      GroupStore.configure(hazelcast, config);
       clusterManager = new HazelcastClusterManager(hazelcast);
       created = vertxBuilder.withClusterManager(clusterManager).buildClustered()
           .recover(e -> Future.failedFuture(clusterStartFailure(config, e)));

@@ -81,6 +81,10 @@ public final class ClusterSetup {
     hz.setProperty("hazelcast.shutdownhook.enabled", "false");
     // its first sample starts the JMX server (a quarter of a second of start-up); nothing reads it
     hz.setProperty("hazelcast.health.monitoring.level", "OFF");
+    // no IO balancer: moving a connection between IO threads while a member stands still (frozen,
+    // its socket full) stalled the connection between the two healthy members for 6 s, long enough
+    // for them to drop each other (ClusterFaultsIT); a handful of members needs no balancing
+    hz.setProperty("hazelcast.io.balancer.interval.seconds", "-1");
     // no JMX beans nor metric collection: nothing reads them (ours are on /metrics), and the JMX
     // classes alone cost a fifth of a second of start-up
     hz.getMetricsConfig().setEnabled(false);

@@ -66,7 +66,15 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
    * free port (the event bus by default; the member port of a proxy-only node that was given none).
    */
   public record Cluster(String name, String host, int port, int busPort, List<HostPort> members,
-                        Discovery discovery, String service) {
+                        Discovery discovery, String service, int expectedSize) {
+
+    /**
+     * How many members must be reachable for this node to sequence: a majority of
+     * {@code expectedSize} (1 of 1, 2 of 2, 2 of 3, 3 of 5).
+     */
+    public int quorum() {
+      return expectedSize / 2 + 1;
+    }
   }
 
   /** {@code cluster.discovery}: how members find each other. */
@@ -85,17 +93,24 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
   public record Shutdown(Duration timeout, Duration drainDelay) {
   }
 
-  /** {@code history.*}: how many messages a group keeps for resume, and for how long. */
-  public record History(int size, Duration ttl) {
+  /**
+   * {@code history.*}: how many messages a group keeps for resume ({@code size}, at most
+   * {@code maxBytes} of them), and for how long ({@code ttl}, also how long a publish key is
+   * remembered and how long a group with no member and no message keeps its state); {@code maxGroups}
+   * bounds the groups' logs each node holds (the least recently used are freed first).
+   */
+  public record History(int size, Duration ttl, int maxBytes, int maxGroups) {
   }
 
   /**
    * {@code limits.*}: bounds on what one connection may do. {@code publishRate} publishes a second on
    * average, {@code publishBurst} at once (a token bucket; rate 0 turns it off); {@code sendQueueBytes}
-   * bounds what may wait to be written to a slow client before it is disconnected.
+   * bounds what may wait to be written to a slow client before it is disconnected; {@code apiRate}
+   * and {@code apiBurst} are the HTTP API's requests per client address (services publish through it,
+   * so its default is higher than a connection's).
    */
   public record Limits(int maxMessageBytes, int publishRate, int publishBurst, int groupsPerConnection,
-                       int sendQueueBytes, int connectionsPerIp) {
+                       int sendQueueBytes, int connectionsPerIp, int apiRate, int apiBurst) {
   }
 
   /** {@code ws.*}: keepalive; a connection whose pong is later than {@code pongTimeout} is closed. */
@@ -166,13 +181,17 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
             r.duration("http.headerTimeout", Duration.ofMillis(100)), trustedProxies(r)),
         cluster(r, proxyOnly),
         new History(r.integer("history.size", 1, MAX_GROUP_HISTORY),
-            r.duration("history.ttl", Duration.ofSeconds(1))),
+            r.duration("history.ttl", Duration.ofSeconds(1)),
+            r.integer("history.maxBytes", 1024, 1 << 30),
+            r.integer("history.maxGroups", 100, 100_000_000)),
         new Limits(r.integer("limits.maxMessageBytes", 256, 16 * 1024 * 1024),
             r.integer("limits.publishRate", 0, 1_000_000),
             r.integer("limits.publishBurst", 1, 1_000_000),
             r.integer("limits.groupsPerConnection", 1, 100_000),
             r.integer("limits.sendQueueBytes", 1024, 1 << 30),
-            r.integer("limits.connectionsPerIp", 0, 10_000_000)),
+            r.integer("limits.connectionsPerIp", 0, 10_000_000),
+            r.integer("limits.apiRate", 0, 10_000_000),
+            r.integer("limits.apiBurst", 1, 10_000_000)),
         new WebSocket(r.duration("ws.pingInterval", Duration.ofMillis(100)),
             r.duration("ws.pongTimeout", Duration.ofMillis(100))),
         auth(r),
@@ -244,8 +263,16 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
     // free one rather than a gateway's 5701
     int port = proxyOnly && !r.given("cluster.port") ? 0 : r.port("cluster.port");
     int busPort = r.integer("cluster.busPort", 0, 65535);
+    List<HostPort> members = members(r);
+    // 0: the members listed, this node included whether it is listed or not; Kubernetes, whose
+    // members are found through DNS, sets the replica count
+    int expected = r.integer("cluster.expectedSize", 0, 1000);
+    if (expected == 0) {
+      HostPort self = new HostPort(r.nonEmpty("cluster.host"), port);
+      expected = members.size() + (members.contains(self) ? 0 : 1);
+    }
     return new Cluster(r.nonEmpty("cluster.name"), r.nonEmpty("cluster.host"), port, busPort,
-        members(r), discovery, service);
+        members, discovery, service, expected);
   }
 
   private static Shutdown shutdown(ConfigReader r) {

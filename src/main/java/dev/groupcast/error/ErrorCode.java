@@ -10,6 +10,8 @@ public enum ErrorCode {
   FORBIDDEN("forbidden", 403),
   RATE_LIMITED("rate_limited", 429),
   NOT_FOUND("not_found", 404),
+  /** The node cannot sequence now (it cannot reach a majority of the cluster, or an outcome is unknown): retry. */
+  UNAVAILABLE("unavailable", 503),
   INTERNAL("internal", 500);
 
   private final String code;

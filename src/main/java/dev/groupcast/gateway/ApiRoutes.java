@@ -7,7 +7,9 @@ import dev.groupcast.ops.HttpErrors;
 import dev.groupcast.ops.OpsRoutes;
 import dev.groupcast.error.ErrorCode;
 import dev.groupcast.group.GroupHub;
-import dev.groupcast.group.GroupMessage;
+import dev.groupcast.group.Frames;
+import dev.groupcast.group.log.LogMessage;
+import dev.groupcast.group.log.Slice;
 import dev.groupcast.group.GroupNames;
 import dev.groupcast.error.ProtocolException;
 import io.vertx.core.buffer.Buffer;
@@ -29,6 +31,7 @@ import java.util.List;
 final class ApiRoutes {
 
   static final String API_FROM = "api";
+  static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
   private final GroupHub hub;
   private final ClusterView cluster;
@@ -38,8 +41,10 @@ final class ApiRoutes {
     this.cluster = cluster;
   }
 
-  static void mount(Router router, GroupHub hub, ClusterView cluster, int maxBodyBytes, Authenticator auth) {
+  static void mount(Router router, GroupHub hub, ClusterView cluster, int maxBodyBytes, Authenticator auth,
+                    ApiBudgets budgets) {
     ApiRoutes api = new ApiRoutes(hub, cluster);
+    router.route("/api/*").handler(budgets);
     if (auth.required()) {
       router.route("/api/*").handler(new AdminCheck(auth));
     }
@@ -64,9 +69,11 @@ final class ApiRoutes {
     } catch (DecodeException e) {
       throw new ProtocolException(ErrorCode.BAD_REQUEST, "the request body is not JSON");
     }
-    hub.publish(group, API_FROM, body).onComplete(ar -> {
+    String key = idempotencyKey(rc);
+    hub.publish(group, API_FROM, body, key).onComplete(ar -> {
       if (ar.succeeded()) {
-        json(rc, 202, new JsonObject().put("seq", ar.result()));
+        JsonObject answer = new JsonObject().put("seq", ar.result().seq());
+        json(rc, 202, ar.result().duplicate() ? answer.put("duplicate", true) : answer);
       } else {
         rc.fail(ar.cause());
       }
@@ -76,19 +83,23 @@ final class ApiRoutes {
   private void history(RoutingContext rc) {
     String group = GroupNames.require(rc.pathParam("group"));
     long since = since(rc.queryParam("since"));
-    hub.history().read(group, since).onComplete(ar -> {
+    String epoch = epoch(rc.queryParam("epoch"));
+    hub.read(group, since, epoch).onComplete(ar -> {
       if (ar.failed()) {
-        rc.fail(new ProtocolException(ErrorCode.INTERNAL, "history unavailable"));
+        rc.fail(ar.cause());
         return;
       }
+      Slice slice = ar.result();
       JsonArray messages = new JsonArray();
-      for (GroupMessage m : ar.result().messages()) {
-        messages.add(m.toJson());
+      for (LogMessage m : slice.messages()) {
+        messages.add(new JsonObject().put("group", group).put("seq", m.seq()).put("from", m.from())
+            .put("body", Json.decodeValue(m.body())).put("ts", m.ts()));
       }
       json(rc, 200, new JsonObject()
           .put("group", group)
-          .put("seq", ar.result().latest())
-          .put("recovered", ar.result().recovered())
+          .put("epoch", slice.epoch())
+          .put("seq", slice.lastSeq())
+          .put("recovered", slice.recovered())
           .put("messages", messages));
     });
   }
@@ -107,6 +118,31 @@ final class ApiRoutes {
       }
       json(rc, 200, new JsonObject().put("group", group).put("members", ar.result()));
     });
+  }
+
+  /** {@code Idempotency-Key}: 1 to 128 characters; a repeat within history.ttl is stored once. */
+  private static String idempotencyKey(RoutingContext rc) {
+    List<String> values = rc.request().headers().getAll(IDEMPOTENCY_KEY);
+    if (values.isEmpty()) {
+      return null;
+    }
+    String key = values.get(0);
+    if (values.size() > 1 || key.isEmpty() || key.length() > Frames.MAX_KEY_LENGTH) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST,
+          IDEMPOTENCY_KEY + " must be one value of 1 to " + Frames.MAX_KEY_LENGTH + " characters");
+    }
+    return key;
+  }
+
+  private static String epoch(List<String> values) {
+    if (values.isEmpty()) {
+      return null;
+    }
+    String v = values.get(0);
+    if (values.size() > 1 || v.isEmpty() || v.length() > 64) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "epoch must be the one the group's stream has (joined, reset, history)");
+    }
+    return v;
   }
 
   private static long since(List<String> values) {

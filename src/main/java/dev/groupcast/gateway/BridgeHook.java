@@ -4,8 +4,10 @@ import dev.groupcast.ops.NodeMetrics;
 import dev.groupcast.auth.Authenticator;
 import dev.groupcast.auth.Credentials;
 import dev.groupcast.auth.Identity;
+import dev.groupcast.error.ErrorCode;
 import dev.groupcast.group.GroupHub;
 import dev.groupcast.group.GroupNames;
+import dev.groupcast.group.PublishBudget;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
@@ -13,8 +15,10 @@ import io.vertx.ext.bridge.BridgeEventType;
 import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -26,18 +30,33 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class BridgeHook implements Handler<BridgeEvent> {
 
-  private record Client(String id, Identity identity) {
+  /** A bridge connection: its id, who it proved to be, the groups it registered on, its budget. */
+  private record Client(String id, Identity identity, Set<String> groups, PublishBudget budget) {
+
+    Client as(Identity who) {
+      return new Client(id, who, groups, budget);
+    }
   }
 
   /** Bridge connections of this event loop; the hook runs on the loop that owns them. */
   private final Map<SockJSSocket, Client> clients = new IdentityHashMap<>();
   private final Authenticator auth;
-
+  private final GroupHub hub;
   private final NodeMetrics metrics;
 
-  BridgeHook(Authenticator auth, NodeMetrics metrics) {
+  private final int rate;
+  private final int burst;
+
+  BridgeHook(Authenticator auth, GroupHub hub, NodeMetrics metrics, int rate, int burst) {
     this.auth = auth;
+    this.hub = hub;
     this.metrics = metrics;
+    this.rate = rate;
+    this.burst = burst;
+  }
+
+  private Client newClient() {
+    return new Client("bridge-" + randomId(), null, new HashSet<>(), new PublishBudget(rate, burst));
   }
 
   @Override
@@ -45,17 +64,27 @@ final class BridgeHook implements Handler<BridgeEvent> {
     BridgeEventType type = event.type();
     switch (type) {
       case SOCKET_CREATED -> {
-        clients.put(event.socket(), new Client("bridge-" + randomId(), null));
+        clients.put(event.socket(), newClient());
         metrics.connectionOpened(NodeMetrics.TRANSPORT_BRIDGE);
         event.complete(true);
       }
       case SOCKET_CLOSED -> {
-        if (clients.remove(event.socket()) != null) {
+        Client gone = clients.remove(event.socket());
+        if (gone != null) {
           metrics.connectionClosed(NodeMetrics.TRANSPORT_BRIDGE);
+          gone.groups().forEach(hub::unfollow);
         }
         event.complete(true);
       }
-      case SEND, PUBLISH, REGISTER -> authorize(event, type != BridgeEventType.REGISTER);
+      case UNREGISTER -> {
+        Client client = clients.get(event.socket());
+        String group = GroupNames.fromAddress(addressOf(event.getRawMessage()));
+        if (client != null && group != null && client.groups().remove(group)) {
+          hub.unfollow(group);
+        }
+        event.complete(true);
+      }
+      case SEND, PUBLISH, REGISTER -> authorize(event, type);
       default -> event.complete(true);
     }
   }
@@ -65,10 +94,17 @@ final class BridgeHook implements Handler<BridgeEvent> {
    * the identity it proves stays with the connection. Publishing needs the token's publish patterns,
    * registering its join patterns; the {@code from} of a publish is the token's user.
    */
-  private void authorize(BridgeEvent event, boolean publishing) {
+  private void authorize(BridgeEvent event, BridgeEventType type) {
+    boolean publishing = type != BridgeEventType.REGISTER;
     JsonObject raw = event.getRawMessage();
     JsonObject headers = raw.getValue("headers") instanceof JsonObject h ? h : new JsonObject();
-    Client client = clients.computeIfAbsent(event.socket(), s -> new Client("bridge-" + randomId(), null));
+    Client client = clients.computeIfAbsent(event.socket(), s -> newClient());
+    // publishes, sends and registrations cost the cluster work: the connection's budget, as on /ws
+    if (!client.budget().take(System.nanoTime())) {
+      metrics.error(ErrorCode.RATE_LIMITED, "a bridge connection went over limits.publishRate");
+      refuse(event, ErrorCode.RATE_LIMITED.code());
+      return;
+    }
     String token = Credentials.ofBridgeMessage(headers);
     Future<Identity> who = token == null ? Future.succeededFuture(client.identity()) : auth.authenticate(token);
     who.onComplete(ar -> {
@@ -81,24 +117,32 @@ final class BridgeHook implements Handler<BridgeEvent> {
         refuse(event, "unauthorized");
         return;
       }
-      String address = raw.getValue("address") instanceof String a ? a : "";
-      String group = GroupNames.fromAddress(address);
+      String group = GroupNames.fromAddress(addressOf(raw));
       if (identity != null && group != null
           && !(publishing ? identity.mayPublish(group) : identity.mayJoin(group))) {
         refuse(event, "forbidden");
         return;
       }
+      Client current = clients.getOrDefault(event.socket(), client);
       if (token != null) {
-        clients.put(event.socket(), new Client(client.id(), identity));
+        current = current.as(identity);
+        clients.put(event.socket(), current);
+      }
+      if (type == BridgeEventType.REGISTER && group != null && current.groups().add(group)) {
+        hub.follow(group); // this node delivers the group's messages to its listeners while registered
       }
       if (publishing) {
-        headers.remove(Credentials.BRIDGE_TOKEN);
-        headers.remove("Authorization");
-        headers.put(GroupHub.FROM_HEADER, identity != null ? identity.user() : client.id());
-        event.setRawMessage(raw.put("headers", headers));
+        // only the headers the bridge sets itself pass: a client's own (a forged delivery mark, a
+        // "from") never reach the bus
+        JsonObject passed = new JsonObject().put(GroupHub.FROM_HEADER, identity != null ? identity.user() : client.id());
+        event.setRawMessage(raw.put("headers", passed));
       }
       event.complete(true);
     });
+  }
+
+  private static String addressOf(JsonObject raw) {
+    return raw != null && raw.getValue("address") instanceof String a ? a : "";
   }
 
   /** The bridge's own error envelope, with our code, then the bridge drops the message. */

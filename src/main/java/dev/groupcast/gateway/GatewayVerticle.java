@@ -43,19 +43,21 @@ public final class GatewayVerticle extends VerticleBase {
   private final ClusterView cluster;
   private final List<LocalHub> hubs;
   private final ConnectionsPerAddress perAddress;
+  private final ApiBudgets apiBudgets;
 
   /**
    * {@code hubs} collects each instance's {@link LocalHub}, so the node can drain their sessions;
-   * {@code perAddress} counts client connections node-wide.
+   * {@code perAddress} counts client connections node-wide, {@code apiBudgets} the API's requests.
    */
   public GatewayVerticle(GroupcastConfig config, GroupHub hub, NodeState state, ClusterView cluster,
-                         List<LocalHub> hubs, ConnectionsPerAddress perAddress) {
+                         List<LocalHub> hubs, ConnectionsPerAddress perAddress, ApiBudgets apiBudgets) {
     this.config = config;
     this.hub = hub;
     this.state = state;
     this.cluster = cluster;
     this.hubs = hubs;
     this.perAddress = perAddress;
+    this.apiBudgets = apiBudgets;
   }
 
   @Override
@@ -86,8 +88,8 @@ public final class GatewayVerticle extends VerticleBase {
     }
     router.route("/sockjs/*").subRouter(SockJSTransport.router(vertx, local, settings, limits.sendQueueBytes(), admission));
     router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, SockJSTransport.options())
-        .bridge(bridgeOptions(), new BridgeHook(auth, NodeMetrics.of(vertx))));
-    ApiRoutes.mount(router, hub, cluster, maxBytes, auth);
+        .bridge(bridgeOptions(), new BridgeHook(auth, hub, NodeMetrics.of(vertx), limits.publishRate(), limits.publishBurst())));
+    ApiRoutes.mount(router, hub, cluster, maxBytes, auth, apiBudgets);
     OpsRoutes.mountAdmin(router, cluster, auth);
     router.route().handler(StaticHandler.create(OpsRoutes.WEB_ROOT).setDefaultContentEncoding("UTF-8"));
     router.errorHandler(404, HttpErrors::onFailure);

@@ -2,6 +2,7 @@ package dev.groupcast.group;
 
 import dev.groupcast.error.ProtocolException;
 import dev.groupcast.error.ErrorCode;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -21,8 +22,11 @@ public final class Frames {
     Object id();
   }
 
-  /** {@code presence}: the client wants join and leave events of the group's members. */
-  public record Join(Object id, String group, Long since, boolean presence) implements Request {
+  /**
+   * {@code since}: resume after that seq, of the stream {@code epoch} (null: whatever the group's is
+   * now); {@code presence}: the client wants join and leave events of the group's members.
+   */
+  public record Join(Object id, String group, Long since, String epoch, boolean presence) implements Request {
   }
 
   /** {@code {"type":"presence","group":G}}: who is in the group, cluster-wide. */
@@ -32,7 +36,8 @@ public final class Frames {
   public record Leave(Object id, String group) implements Request {
   }
 
-  public record Publish(Object id, String group, Object body) implements Request {
+  /** {@code key}: the client's name for this publish, so a repeat of it is stored once (null: none). */
+  public record Publish(Object id, String group, Object body, String key) implements Request {
   }
 
   public record Ping(Object id) implements Request {
@@ -59,7 +64,7 @@ public final class Frames {
         throw new ProtocolException(ErrorCode.BAD_REQUEST, "type is required and must be a string");
       }
       return switch (t) {
-        case "join" -> new Join(id, group(json), since(json), flag(json, "presence"));
+        case "join" -> new Join(id, group(json), since(json), epoch(json), flag(json, "presence"));
         case "presence" -> new PresenceQuery(id, group(json));
         case "leave" -> new Leave(id, group(json));
         case "publish" -> {
@@ -67,7 +72,7 @@ public final class Frames {
           if (!json.containsKey("body")) {
             throw new ProtocolException(ErrorCode.BAD_REQUEST, "body is required");
           }
-          yield new Publish(id, group, json.getValue("body"));
+          yield new Publish(id, group, json.getValue("body"), key(json));
         }
         case "ping" -> new Ping(id);
         case "auth" -> {
@@ -122,6 +127,31 @@ public final class Frames {
     throw new ProtocolException(ErrorCode.BAD_REQUEST, "since must be a number");
   }
 
+  /** A publish key: 1 to {@value #MAX_KEY_LENGTH} characters, or absent. */
+  public static final int MAX_KEY_LENGTH = 128;
+
+  private static String key(JsonObject json) {
+    Object v = json.getValue("key");
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof String k) || k.isEmpty() || k.length() > MAX_KEY_LENGTH) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "key must be a string of 1 to " + MAX_KEY_LENGTH + " characters");
+    }
+    return k;
+  }
+
+  private static String epoch(JsonObject json) {
+    Object v = json.getValue("epoch");
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof String e) || e.isEmpty() || e.length() > 64) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "epoch must be a string (the one joined or reset gave)");
+    }
+    return e;
+  }
+
   private static String abbreviate(String s) {
     return s.length() <= 32 ? s : s.substring(0, 32) + "...";
   }
@@ -132,15 +162,15 @@ public final class Frames {
     return frame(new JsonObject().put("type", "welcome").put("session", session).put("node", node));
   }
 
-  public static OutFrame joined(Object id, String group, long seq, Boolean recovered) {
-    return joined(id, group, seq, recovered, null);
+  public static OutFrame joined(Object id, String group, String epoch, long seq, Boolean recovered) {
+    return joined(id, group, epoch, seq, recovered, null);
   }
 
   /** {@code members}: with the join's {@code presence} option, who is in the group as the join is answered. */
-  public static OutFrame joined(Object id, String group, long seq, Boolean recovered, JsonArray members) {
+  public static OutFrame joined(Object id, String group, String epoch, long seq, Boolean recovered, JsonArray members) {
     JsonObject json = new JsonObject().put("type", "joined").put("group", group);
     putId(json, id);
-    json.put("seq", seq);
+    json.put("epoch", epoch).put("seq", seq);
     if (recovered != null) {
       json.put("recovered", recovered);
     }
@@ -168,8 +198,18 @@ public final class Frames {
     return frame(putId(new JsonObject().put("type", "left").put("group", group), id));
   }
 
-  public static OutFrame ack(Object id, String group, long seq) {
-    return frame(new JsonObject().put("type", "ack").put("id", id).put("group", group).put("seq", seq));
+  /** {@code duplicate}: the publish's key was seen before; {@code seq} is the first one's. */
+  public static OutFrame ack(Object id, String group, long seq, boolean duplicate) {
+    JsonObject json = new JsonObject().put("type", "ack").put("id", id).put("group", group).put("seq", seq);
+    return frame(duplicate ? json.put("duplicate", true) : json);
+  }
+
+  /**
+   * The member's stream could not go on from where it was (a new epoch, or seqs that are gone): it
+   * continues from {@code seq} of {@code epoch}; the next message it gets has a higher seq.
+   */
+  public static OutFrame reset(String group, String epoch, long seq) {
+    return frame(new JsonObject().put("type", "reset").put("group", group).put("epoch", epoch).put("seq", seq));
   }
 
   public static OutFrame authenticated(Object id, String user) {
@@ -190,15 +230,18 @@ public final class Frames {
     return error(e.requestId(), e.code(), e.getMessage());
   }
 
-  /** A group message: the frame fanned out to every member of the group on a node. */
-  public static OutFrame message(GroupMessage m) {
-    return new OutFrame(new JsonObject()
-        .put("type", "message")
-        .put("group", m.group())
-        .put("seq", m.seq())
-        .put("from", m.from())
-        .put("body", m.body())
-        .put("ts", m.ts()).encode(), true);
+  /**
+   * A group message: the frame fanned out to every member of the group, the same bytes on every node.
+   * Built from the body's JSON text as the publishing node encoded it: no body is parsed on the way.
+   */
+  public static String messageText(String group, long seq, String from, String bodyJson, long ts) {
+    // group names need no escaping ([A-Za-z0-9._:-]); from is any string
+    return "{\"type\":\"message\",\"group\":\"" + group + "\",\"seq\":" + seq + ",\"from\":" + Json.encode(from)
+        + ",\"body\":" + bodyJson + ",\"ts\":" + ts + "}";
+  }
+
+  public static OutFrame message(String group, long seq, String from, String bodyJson, long ts) {
+    return OutFrame.shared(messageText(group, seq, from, bodyJson, ts));
   }
 
   private static JsonObject putId(JsonObject json, Object id) {
@@ -209,6 +252,6 @@ public final class Frames {
   }
 
   private static OutFrame frame(JsonObject json) {
-    return new OutFrame(json.encode(), false);
+    return OutFrame.single(json.encode());
   }
 }

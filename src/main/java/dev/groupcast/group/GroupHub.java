@@ -1,202 +1,188 @@
 package dev.groupcast.group;
 
-import dev.groupcast.error.ProtocolException;
+import dev.groupcast.cluster.ClusterNodes;
 import dev.groupcast.error.ErrorCode;
+import dev.groupcast.error.ProtocolException;
+import dev.groupcast.group.log.GroupStore;
+import dev.groupcast.group.log.Publication;
+import dev.groupcast.group.log.Slice;
 import dev.groupcast.ops.NodeMetrics;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
-import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryContext;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The node's side of every group: the one publish path and the one subscription per group.
+ * The node's side of every group, and the one publish path: sessions, the HTTP API, bridge clients
+ * and server code on the event bus all call {@link #publish}. Each group belongs to one
+ * {@link GroupShard} (by its name's hash), which sequences its publishes and delivers its messages on
+ * one event loop; the hub routes to it. Fan-out from other nodes arrives on this node's feed address
+ * and goes to the group's shard.
  *
- * <p>Publishing: every path (sessions, HTTP API, server code on the event bus) calls {@link #publish}.
- * Publishes to a group queue per node and go to the {@link HistoryStore} in batches, one append in
- * flight per group, so one cluster round trip assigns consecutive seqs in the order the node accepted
- * them. Each sequenced message is then published on {@code group.<name>} with a marker header.
- *
- * <p>Delivering: the node registers one event-bus consumer per group that has local members, puts the
- * messages back in seq order (publishes from different nodes may cross on the wire), fills a gap from
- * history when a seq does not show up, encodes each message once and hands it to every
- * {@link LocalHub} (one per event loop) with members in that group.
- *
- * <p>All state is confined to this verticle's context; public methods may be called from any thread.
+ * <p>Public methods may be called from any thread; futures complete on the caller's context.
  */
-public final class GroupHub extends VerticleBase {
+public final class GroupHub {
 
   private static final Logger log = LoggerFactory.getLogger(GroupHub.class);
 
-  /** Marks an event-bus message on {@code group.*} as already sequenced (fan-out, not a publish request). */
+  /** Marks a message this node delivers to local listeners of a group's address (not a publish request). */
   public static final String SEQUENCED_HEADER = "gc-seq";
+  /**
+   * The value of {@link #SEQUENCED_HEADER} on this node's own deliveries: random per process and never
+   * sent off the node (the deliveries are local only), so nobody else (a bridge client, code on
+   * another node) can pass a message off as sequenced.
+   */
+  static final String SEQUENCED_MARK = java.util.UUID.randomUUID().toString();
   /** Optional header naming the publisher when server code publishes on {@code group.*}. */
   public static final String FROM_HEADER = "from";
   public static final String SERVER_FROM = "server";
+  /** Nodes that left are remembered this long, to drop from fan-out lists. */
+  static final long DEPARTED_KEEP_MS = 10 * 60_000;
 
-  static final int MAX_BATCH = 256;
-  static final int MAX_QUEUED_PER_GROUP = 10_000;
-  /** How long a missing seq may take to arrive before it is read from history. */
-  static final long GAP_WAIT_MS = 200;
-  /**
-   * A new subscription re-reads the history tail once after this delay: a publisher on another node
-   * may not have seen the new consumer yet when it fanned out.
-   */
-  static final long SETTLE_CHECK_MS = 1000;
-  static final long SWEEP_INTERVAL_MS = 5000;
-  static final long SWEEP_ACTIVE_WINDOW_MS = 60_000;
-
-  private final HistoryStore history;
+  private final GroupStore store;
   private final Presence presence;
-  private NodeMetrics metrics;
-  private final Map<String, PublishQueue> publishing = new HashMap<>();
-  private final Map<String, Feed> feeds = new HashMap<>();
+  private final ClusterNodes nodes;
+  private final int shardCount;
+  private final List<GroupShard> shards = new CopyOnWriteArrayList<>();
+  private final Map<String, Long> departed = new ConcurrentHashMap<>();
+  /** The highest seq this node knows was acknowledged, per group (see {@link #read}); bounded. */
+  private final Map<String, Long> acked = new ConcurrentHashMap<>();
+  static final int ACKED_KEPT = 100_000;
+  private volatile Set<String> liveNodes = Set.of();
   private final Handler<DeliveryContext<Object>> interceptor = this::interceptOutbound;
+  private Vertx vertx;
+  private MessageConsumer<FeedBatch> feedConsumer;
 
-  public GroupHub(HistoryStore history, Presence presence) {
-    this.history = history;
+  public GroupHub(GroupStore store, Presence presence, ClusterNodes nodes, int shardCount) {
+    this.store = store;
     this.presence = presence;
+    this.nodes = nodes;
+    this.shardCount = Math.max(1, shardCount);
   }
 
-  @Override
-  public Future<?> start() {
-    metrics = NodeMetrics.of(vertx);
+  /** Deploys the shards (one per event loop) and listens on this node's feed address. */
+  public Future<Void> start(Vertx vertx) {
+    this.vertx = vertx;
+    vertx.eventBus().registerCodec(new FeedBatch.Codec());
     vertx.eventBus().addOutboundInterceptor(interceptor);
-    vertx.setPeriodic(SWEEP_INTERVAL_MS, id -> sweepRecentlyActive());
-    return Future.succeededFuture();
+    refreshMembers();
+    return vertx.deployVerticle(() -> {
+          GroupShard shard = new GroupShard(this);
+          shards.add(shard);
+          return shard;
+        }, new DeploymentOptions().setInstances(shardCount))
+        .compose(id -> listen());
   }
 
-  @Override
-  public Future<?> stop() {
+  /** This node's feed consumer; registered again after a merge, when the cluster may have lost it. */
+  private Future<Void> listen() {
+    MessageConsumer<FeedBatch> consumer = vertx.eventBus().consumer(FanOut.address(localBusId()), m -> {
+      FeedBatch batch = m.body();
+      GroupShard shard = shard(batch.group);
+      shard.run(() -> shard.feeds.onBatch(batch));
+    });
+    feedConsumer = consumer;
+    return consumer.completion();
+  }
+
+  public Future<Void> stop() {
     vertx.eventBus().removeOutboundInterceptor(interceptor);
-    List<Future<Void>> unregistered = new ArrayList<>();
-    for (Feed feed : feeds.values()) {
-      unregistered.add(feed.consumer.unregister());
-    }
-    feeds.clear();
-    return Future.join(unregistered);
+    return feedConsumer == null ? Future.succeededFuture() : feedConsumer.unregister();
   }
 
-  public HistoryStore history() {
-    return history;
+  GroupStore store() {
+    return store;
+  }
+
+  String localBusId() {
+    return nodes.localBusId();
+  }
+
+  Set<String> liveNodes() {
+    return liveNodes;
+  }
+
+  List<String> departed() {
+    if (departed.isEmpty()) {
+      return List.of();
+    }
+    long before = System.currentTimeMillis() - DEPARTED_KEEP_MS;
+    departed.values().removeIf(at -> at < before);
+    return List.copyOf(departed.keySet());
   }
 
   public Presence presence() {
     return presence;
   }
 
-  /**
-   * The groups this node follows, with the messages fanned out here since the node started and
-   * when the last one was: {@code [{"group","messages","lastAt"}]}.
-   */
-  public Future<List<JsonObject>> groupActivity() {
-    Promise<List<JsonObject>> result = callerPromise();
-    onHub(() -> {
-      List<JsonObject> out = new ArrayList<>();
-      feeds.values().forEach(f -> out.add(new JsonObject().put("group", f.group).put("messages", f.dispatched)
-          .put("lastAt", f.lastDispatchAt)));
-      result.complete(out);
-    });
-    return result.future();
+  private GroupShard shard(String group) {
+    return shards.get(Math.floorMod(group.hashCode(), shards.size()));
   }
 
-  // ---------------------------------------------------------------- publish path
+  // ---------------------------------------------------------------- publishing
 
   /**
-   * Sequences, records and fans out one message. The future completes, on the caller's context, with
-   * the message's seq once it is in history; it fails with a {@link ProtocolException} otherwise.
+   * Sequences, records and fans out one message. The future completes, on the caller's context,
+   * once it is in the group's log; a repeat of {@code key} (non-null) is stored once and answered
+   * with the first seq, marked as a duplicate. It fails with a {@link ProtocolException}:
+   * {@code unavailable} when the cluster could not confirm it (safe to publish again with the key).
    */
-  public Future<Long> publish(String group, String from, Object body) {
-    Promise<Long> accepted = callerPromise();
-    long ts = System.currentTimeMillis();
-    String entry;
+  public Future<Ack> publish(String group, String from, Object body, String key) {
+    Promise<Ack> accepted = callerPromise();
+    String encoded;
     try {
-      // encoded on the caller's event loop, so a body that cannot be encoded fails alone
-      entry = HistoryStore.entry(from, body, ts);
+      // encoded once, on the caller's event loop, so a body that cannot be encoded fails alone
+      encoded = Json.encode(body);
     } catch (RuntimeException e) {
       accepted.fail(new ProtocolException(ErrorCode.BAD_REQUEST, "body is not a JSON value"));
       return accepted.future();
     }
-    Pending pending = new Pending(from, body, ts, entry, accepted);
-    onHub(() -> enqueue(group, pending));
+    Sequencer.Pending pending = new Sequencer.Pending(new Publication(from, encoded, System.currentTimeMillis(), key),
+        accepted);
+    GroupShard shard = shard(group);
+    shard.run(() -> shard.sequencer.enqueue(group, pending));
     return accepted.future();
   }
 
-  private void enqueue(String group, Pending pending) {
-    PublishQueue queue = publishing.computeIfAbsent(group, PublishQueue::new);
-    if (queue.waiting.size() >= MAX_QUEUED_PER_GROUP) {
-      pending.accepted.fail(new ProtocolException(ErrorCode.RATE_LIMITED,
-          "too many publishes waiting for group " + group + "; retry later"));
-      return;
-    }
-    queue.waiting.add(pending);
-    appendNext(queue);
+  /** Completes once every accepted publish is stored and fanned out (checked on each shard). */
+  public Future<Void> whenIdle() {
+    Promise<Void> idle = callerPromise();
+    awaitIdle(idle);
+    return idle.future();
   }
 
-  private void appendNext(PublishQueue queue) {
-    if (queue.inFlight || queue.waiting.isEmpty()) {
-      return;
+  private void awaitIdle(Promise<Void> idle) {
+    List<Future<Boolean>> answers = new ArrayList<>();
+    for (GroupShard shard : shards) {
+      Promise<Boolean> p = Promise.promise();
+      shard.run(() -> p.complete(shard.sequencer.idle()));
+      answers.add(p.future());
     }
-    int n = Math.min(MAX_BATCH, queue.waiting.size());
-    List<Pending> batch = new ArrayList<>(n);
-    List<String> entries = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      Pending p = queue.waiting.poll();
-      batch.add(p);
-      entries.add(p.entry);
-    }
-    queue.inFlight = true;
-    Future<Long> appended;
-    try {
-      appended = history.append(queue.group, entries);
-    } catch (RuntimeException e) {
-      appended = Future.failedFuture(e); // e.g. Hazelcast shutting down: fail the batch, keep the queue moving
-    }
-    appended.onComplete(ar -> {
-      queue.inFlight = false;
-      if (ar.succeeded()) {
-        fanOut(queue.group, batch, ar.result() - n + 1);
+    Future.all(answers).onComplete(ar -> {
+      if (answers.stream().allMatch(a -> Boolean.TRUE.equals(a.result()))) {
+        idle.tryComplete();
       } else {
-        log.warn("history append for group {} failed: {}", queue.group, ar.cause().toString());
-        ProtocolException e = new ProtocolException(ErrorCode.INTERNAL, "message not accepted: history unavailable");
-        batch.forEach(p -> p.accepted.fail(e));
-      }
-      if (queue.waiting.isEmpty()) {
-        publishing.remove(queue.group);
-      } else {
-        appendNext(queue);
+        vertx.setTimer(10, id -> awaitIdle(idle));
       }
     });
-  }
-
-  private void fanOut(String group, List<Pending> batch, long firstSeq) {
-    String address = GroupNames.address(group);
-    for (int i = 0; i < batch.size(); i++) {
-      Pending p = batch.get(i);
-      GroupMessage m = new GroupMessage(group, firstSeq + i, p.from, p.body, p.ts);
-      vertx.eventBus().publish(address, m.toJson(), new DeliveryOptions().addHeader(SEQUENCED_HEADER, "1"));
-      p.accepted.complete(m.seq());
-    }
-    metrics.published(batch.size());
   }
 
   /**
@@ -207,7 +193,7 @@ public final class GroupHub extends VerticleBase {
   private void interceptOutbound(DeliveryContext<Object> dc) {
     Message<Object> message = dc.message();
     String address = message.address();
-    if (!address.startsWith(GroupNames.ADDRESS_PREFIX) || message.headers().contains(SEQUENCED_HEADER)) {
+    if (!address.startsWith(GroupNames.ADDRESS_PREFIX) || SEQUENCED_MARK.equals(message.headers().get(SEQUENCED_HEADER))) {
       dc.next();
       return;
     }
@@ -225,13 +211,19 @@ public final class GroupHub extends VerticleBase {
       }
       return;
     }
+    if (message.headers().contains(SEQUENCED_HEADER)) {
+      // counted with the node's errors (groupcast_errors_total{code="forbidden"})
+      NodeMetrics.of(vertx).error(ErrorCode.FORBIDDEN, "dropped a forged delivery to " + address);
+      log.warn("dropped a forged delivery to {}: only this node marks its own deliveries", address);
+      return;
+    }
     String from = message.headers().get(FROM_HEADER);
-    publish(group, from == null || from.isBlank() ? SERVER_FROM : from, body).onComplete(ar -> {
+    publish(group, from == null || from.isBlank() ? SERVER_FROM : from, body, null).onComplete(ar -> {
       if (message.replyAddress() == null) {
         return;
       }
       if (ar.succeeded()) {
-        message.reply(new JsonObject().put("seq", ar.result()));
+        message.reply(new JsonObject().put("seq", ar.result().seq()));
       } else {
         message.fail(ReplyFailure.RECIPIENT_FAILURE.toInt(), ar.cause().getMessage());
       }
@@ -255,281 +247,128 @@ public final class GroupHub extends VerticleBase {
         "a group message body must be a JSON value, not " + body.getClass().getSimpleName());
   }
 
-  /** Completes once every accepted publish is in history and fanned out (checked on the hub's loop). */
-  public Future<Void> whenIdle() {
-    Promise<Void> idle = callerPromise();
-    onHub(() -> awaitIdle(idle));
-    return idle.future();
-  }
-
-  private void awaitIdle(Promise<Void> idle) {
-    if (publishing.isEmpty()) {
-      idle.complete();
-    } else {
-      vertx.setTimer(10, id -> awaitIdle(idle));
-    }
-  }
-
-  // ---------------------------------------------------------------- delivery path
+  // ---------------------------------------------------------------- delivering
 
   /**
-   * Starts delivering {@code group} to {@code local}. Completes on the local hub's context with the seq
-   * of the last message delivered before this subscription: every later one will be handed to it, in
-   * order, through {@link LocalHub#deliver}.
+   * Starts delivering {@code group} to {@code local}. Completes on the local hub's context with where
+   * the stream stood: every later message is handed to it, in order, through {@link LocalHub#deliver}.
    */
-  Future<Long> subscribe(String group, LocalHub local) {
-    Promise<Long> boundary = local.context().promise();
-    onHub(() -> {
-      Feed feed = feeds.get(group);
-      if (feed == null) {
-        feed = new Feed(group);
-        feeds.put(group, feed);
-        metrics.groupOpened();
-        open(feed);
-      }
-      feed.locals.add(local);
-      if (feed.ready) {
-        boundary.complete(feed.next - 1);
-      } else {
-        feed.waiting.add(boundary);
-      }
-    });
+  Future<Boundary> subscribe(String group, LocalHub local) {
+    Promise<Boundary> boundary = local.context().promise();
+    GroupShard shard = shard(group);
+    shard.run(() -> shard.feeds.subscribe(group, local, boundary));
     return boundary.future();
   }
 
   void unsubscribe(String group, LocalHub local) {
-    onHub(() -> {
-      Feed feed = feeds.get(group);
-      if (feed != null && feed.locals.remove(local) && feed.locals.isEmpty()) {
-        close(feed, "no members left");
-      }
-    });
-  }
-
-  /** After a member left the cluster: a message it sequenced may never have been fanned out. */
-  public void catchUpAll() {
-    onHub(() -> feeds.values().forEach(feed -> {
-      if (feed.ready) {
-        catchUp(feed, Long.MAX_VALUE);
-      }
-    }));
-  }
-
-  private void open(Feed feed) {
-    feed.consumer = vertx.eventBus().consumer(GroupNames.address(feed.group), m -> onBusMessage(feed, m));
-    feed.consumer.completion()
-        .compose(v -> history.latest(feed.group))
-        .onComplete(ar -> {
-          if (feeds.get(feed.group) != feed) {
-            return;
-          }
-          if (ar.failed()) {
-            log.warn("cannot subscribe to group {}: {}", feed.group, ar.cause().toString());
-            close(feed, "subscription failed: " + ar.cause().getMessage());
-            return;
-          }
-          feed.next = ar.result() + 1;
-          feed.ready = true;
-          feed.waiting.forEach(p -> p.complete(feed.next - 1));
-          feed.waiting.clear();
-          drain(feed);
-          vertx.setTimer(SETTLE_CHECK_MS, id -> {
-            if (feeds.get(feed.group) == feed) {
-              catchUp(feed, Long.MAX_VALUE);
-            }
-          });
-        });
-  }
-
-  private void close(Feed feed, String why) {
-    if (feeds.remove(feed.group) == feed) {
-      metrics.groupClosed();
-    }
-    feed.consumer.unregister();
-    if (feed.gapTimer >= 0) {
-      vertx.cancelTimer(feed.gapTimer);
-    }
-    ProtocolException e = new ProtocolException(ErrorCode.INTERNAL, why);
-    feed.waiting.forEach(p -> p.fail(e));
-    feed.waiting.clear();
-  }
-
-  private void onBusMessage(Feed feed, Message<JsonObject> m) {
-    if (!m.headers().contains(SEQUENCED_HEADER) || !(m.body() instanceof JsonObject)) {
-      return;
-    }
-    GroupMessage msg;
-    try {
-      msg = GroupMessage.fromJson(m.body());
-    } catch (IllegalArgumentException e) {
-      log.warn("ignored malformed message on {}: {}", m.address(), e.getMessage());
-      return;
-    }
-    if (!feed.ready) {
-      feed.early.put(msg.seq(), msg);
-    } else {
-      accept(feed, msg);
-    }
-  }
-
-  private void accept(Feed feed, GroupMessage msg) {
-    if (msg.seq() < feed.next) {
-      return;
-    }
-    if (msg.seq() > feed.next) {
-      feed.early.put(msg.seq(), msg);
-      armGapTimer(feed);
-      return;
-    }
-    dispatch(feed, msg);
-    drain(feed);
-  }
-
-  /** Dispatches the buffered messages that are next in line. */
-  private void drain(Feed feed) {
-    while (!feed.early.isEmpty()) {
-      long first = feed.early.firstKey();
-      if (first < feed.next) {
-        feed.early.pollFirstEntry();
-      } else if (first == feed.next) {
-        dispatch(feed, feed.early.pollFirstEntry().getValue());
-      } else {
-        armGapTimer(feed);
-        return;
-      }
-    }
-    if (feed.gapTimer >= 0) {
-      vertx.cancelTimer(feed.gapTimer);
-      feed.gapTimer = -1;
-    }
-  }
-
-  private void dispatch(Feed feed, GroupMessage msg) {
-    feed.next = msg.seq() + 1;
-    feed.lastDispatchAt = System.currentTimeMillis();
-    feed.dispatched++;
-    metrics.fannedOut(feed.lastDispatchAt - msg.ts());
-    OutFrame frame = Frames.message(msg);
-    for (LocalHub local : feed.locals) {
-      local.deliver(feed.group, msg.seq(), frame);
-    }
-  }
-
-  private void armGapTimer(Feed feed) {
-    if (feed.gapTimer >= 0 || feed.filling) {
-      return;
-    }
-    feed.gapTimer = vertx.setTimer(GAP_WAIT_MS, id -> {
-      feed.gapTimer = -1;
-      if (feeds.get(feed.group) == feed && !feed.early.isEmpty()) {
-        catchUp(feed, feed.early.firstKey() - 1);
-      }
-    });
-  }
-
-  /** Reads the messages after the last dispatched one, up to {@code until}, from history. */
-  private void catchUp(Feed feed, long until) {
-    if (feed.filling) {
-      feed.catchUpAfterFill = Math.max(feed.catchUpAfterFill, until);
-      return;
-    }
-    if (until < feed.next) {
-      return;
-    }
-    feed.filling = true;
-    history.read(feed.group, feed.next - 1, until).onComplete(ar -> {
-      feed.filling = false;
-      if (feeds.get(feed.group) != feed) {
-        return;
-      }
-      if (ar.failed()) {
-        log.warn("history read for group {} failed: {}", feed.group, ar.cause().toString());
-      } else {
-        for (GroupMessage msg : ar.result().messages()) {
-          if (msg.seq() > feed.next) {
-            log.warn("group {}: messages {}..{} expired before this node could deliver them",
-                feed.group, feed.next, msg.seq() - 1);
-          }
-          if (msg.seq() >= feed.next) {
-            dispatch(feed, msg);
-          }
-        }
-        if (until != Long.MAX_VALUE && feed.next <= until) {
-          log.warn("group {}: messages {}..{} are missing from history; skipped", feed.group, feed.next, until);
-          feed.next = until + 1;
-        }
-      }
-      drain(feed);
-      long again = feed.catchUpAfterFill;
-      feed.catchUpAfterFill = 0;
-      if (again > 0) {
-        catchUp(feed, again);
-      }
-    });
+    GroupShard shard = shard(group);
+    shard.run(() -> shard.feeds.unsubscribe(group, local));
   }
 
   /**
-   * The event bus does not retry a fan-out lost with a dying connection. When that message was a
-   * group's last one, no later seq reveals the gap, so groups active lately re-read their history tail
-   * now and then.
+   * Listeners of {@code group.<name>} on this node (bridge clients, server code) get the group's
+   * messages, as {@code {"group","seq","from","body","ts"}}, while it is followed.
    */
-  private void sweepRecentlyActive() {
-    long since = System.currentTimeMillis() - SWEEP_ACTIVE_WINDOW_MS;
-    for (Feed feed : feeds.values()) {
-      if (feed.ready && feed.lastDispatchAt >= since) {
-        catchUp(feed, Long.MAX_VALUE);
-      }
-    }
+  public void follow(String group) {
+    GroupShard shard = shard(group);
+    shard.run(() -> shard.feeds.follow(group));
   }
 
-  // ---------------------------------------------------------------- plumbing
+  public void unfollow(String group) {
+    GroupShard shard = shard(group);
+    shard.run(() -> shard.feeds.unfollow(group));
+  }
 
-  private void onHub(Runnable action) {
-    if (Vertx.currentContext() == context) {
-      action.run();
-    } else {
-      context.runOnContext(v -> action.run());
+  /** The messages after {@code since} of {@code epoch} (null: the current one), see {@link GroupStore#read}. */
+  public Future<Slice> read(String group, long since, String epoch, long safeUpTo) {
+    return store.read(group, since, epoch, safeUpTo);
+  }
+
+  /**
+   * The same for a reader that has no feed of its own (the HTTP API): every message this node knows
+   * was acknowledged (it stored or received it) is safe, the others once they are a few seconds old.
+   */
+  public Future<Slice> read(String group, long since, String epoch) {
+    return store.read(group, since, epoch, acked.getOrDefault(group, 0L));
+  }
+
+  /** Seq {@code seq} of {@code group} is known to be acknowledged here (appended, or fanned out to here). */
+  void acked(String group, long seq) {
+    if (acked.size() > ACKED_KEPT) {
+      acked.clear(); // forgetting costs readers a few seconds' wait, never a wrong answer
     }
+    acked.merge(group, seq, Math::max);
+  }
+
+  /**
+   * The groups this node follows, with the messages fanned out here since the node started and
+   * when the last one was: {@code [{"group","messages","lastAt"}]}.
+   */
+  public Future<List<JsonObject>> groupActivity() {
+    List<Future<List<JsonObject>>> perShard = new ArrayList<>();
+    for (GroupShard shard : shards) {
+      Promise<List<JsonObject>> p = Promise.promise();
+      shard.run(() -> p.complete(shard.feeds.activity()));
+      perShard.add(p.future());
+    }
+    return Future.all(perShard).map(all -> {
+      List<JsonObject> out = new ArrayList<>();
+      perShard.forEach(f -> out.addAll(f.result()));
+      return out;
+    });
+  }
+
+  // ---------------------------------------------------------------- the cluster changing
+
+  /** A node joined (or came back): fan out to it again, and check every feed while things settle. */
+  public void memberAdded(String busId) {
+    if (busId != null) {
+      departed.remove(busId);
+    }
+    store.clusterChanged();
+    refreshMembers();
+    checkSoon();
+  }
+
+  /** A node left: a message it stored may never have been fanned out; it gets no more fan-out. */
+  public void memberRemoved(String busId) {
+    if (busId != null) {
+      departed.put(busId, System.currentTimeMillis());
+    }
+    refreshMembers();
+    checkSoon();
+  }
+
+  /**
+   * This node merged back into the cluster after a split, or partitions lost all their replicas: the
+   * cluster's view of this node's subscriptions (ours and the event bus's) may be gone, so the feed
+   * address is registered again and every feed checked (and re-subscribed where needed).
+   */
+  public void clusterRejoined() {
+    store.clusterChanged();
+    refreshMembers();
+    if (feedConsumer != null) {
+      MessageConsumer<FeedBatch> old = feedConsumer;
+      old.unregister().onComplete(ar -> listen());
+    }
+    checkSoon();
+  }
+
+  /** Partitions lost every replica: their groups restart with new epochs; feeds find out now. */
+  public void partitionLost() {
+    checkSoon();
+  }
+
+  private void refreshMembers() {
+    liveNodes = Set.copyOf(nodes.busIds());
+  }
+
+  private void checkSoon() {
+    shards.forEach(GroupShard::checkSoon);
   }
 
   /** A promise whose listeners run on the context of whoever called, whichever thread completes it. */
   private <T> Promise<T> callerPromise() {
     return ((ContextInternal) vertx.getOrCreateContext()).promise();
-  }
-
-  private record Pending(String from, Object body, long ts, String entry, Promise<Long> accepted) {
-  }
-
-  private static final class PublishQueue {
-    final String group;
-    final ArrayDeque<Pending> waiting = new ArrayDeque<>();
-    boolean inFlight;
-
-    PublishQueue(String group) {
-      this.group = group;
-    }
-  }
-
-  /** One group's subscription on this node. */
-  private static final class Feed {
-    final String group;
-    final Set<LocalHub> locals = new LinkedHashSet<>();
-    final List<Promise<Long>> waiting = new ArrayList<>();
-    /** Messages that arrived ahead of their turn, by seq. */
-    final TreeMap<Long, GroupMessage> early = new TreeMap<>();
-    MessageConsumer<JsonObject> consumer;
-    /** The seq to dispatch next; valid once ready. */
-    long next;
-    boolean ready;
-    boolean filling;
-    /** A catch-up asked for while a fill was running, run when it ends (0: none). */
-    long catchUpAfterFill;
-    long lastDispatchAt;
-    long dispatched;
-    long gapTimer = -1;
-
-    Feed(String group) {
-      this.group = group;
-    }
   }
 }

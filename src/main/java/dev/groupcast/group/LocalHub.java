@@ -1,5 +1,7 @@
 package dev.groupcast.group;
 
+import dev.groupcast.group.log.LogMessage;
+import dev.groupcast.group.log.Slice;
 import dev.groupcast.ops.NodeMetrics;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -69,14 +71,16 @@ public final class LocalHub {
 
   /**
    * Adds the member to its group. Without {@code since} the member is live at once; with it, the
-   * member catches up from history first and {@link Member#replay} must be called with the result.
+   * member catches up from history first (in {@code epoch}, when the client gave the one it knew) and
+   * {@link Member#replay} must be called with the result.
    */
-  Future<JoinResult> join(Member member, Long since) {
+  Future<JoinResult> join(Member member, Long since, String epoch) {
     LocalGroup group = groups.get(member.group);
     if (group == null) {
       LocalGroup created = new LocalGroup(member.group);
       created.ready = hub.subscribe(member.group, this).map(boundary -> {
-        created.lastSeq = boundary;
+        created.epoch = boundary.epoch();
+        created.lastSeq = boundary.lastSeq();
         return created;
       });
       groups.put(member.group, created);
@@ -92,7 +96,7 @@ public final class LocalHub {
       }
       if (member.removed) {
         release(g);
-        return Future.succeededFuture(new JoinResult(g.lastSeq, null, List.of(), null));
+        return Future.succeededFuture(new JoinResult(g.epoch, g.lastSeq, null, List.of(), null));
       }
       g.members.add(member);
       metrics.memberAdded();
@@ -101,27 +105,32 @@ public final class LocalHub {
       if (member.presenceEvents && g.watchers++ == 0) {
         watch(g);
       }
+      String liveEpoch = g.epoch;
+      long liveFrom = g.lastSeq;
       if (since == null && !member.presenceEvents) {
-        member.goLive(g.lastSeq);
-        return Future.succeededFuture(new JoinResult(g.lastSeq, null, List.of(), null));
+        member.goLive(liveFrom);
+        return Future.succeededFuture(new JoinResult(liveEpoch, liveFrom, null, List.of(), null));
       }
       // the answer waits for history or the group's members: live messages wait in the member meanwhile
-      long liveFrom = g.lastSeq;
-      member.startCatchUp(since == null ? liveFrom : since);
-      Future<HistoryStore.HistoryRead> read = since == null ? Future.succeededFuture() : hub.history().read(g.name, since);
+      boolean sameEpoch = epoch == null || epoch.equals(liveEpoch);
+      member.startCatchUp(since == null || !sameEpoch ? liveFrom : since);
+      Future<Slice> read = since == null || !sameEpoch ? Future.succeededFuture()
+          : hub.read(g.name, since, liveEpoch, liveFrom);
       Future<JsonArray> present = member.presenceEvents ? g.snapshot.map(v -> knownForClients(g)) : Future.succeededFuture();
       return Future.all(read, present)
           .map(all -> {
             if (since == null) {
-              return new JoinResult(liveFrom, null, List.of(), present.result());
+              return new JoinResult(liveEpoch, liveFrom, null, List.of(), present.result());
             }
-            HistoryStore.HistoryRead r = read.result();
-            if (since > r.latest()) {
-              // the client's position belongs to a history the cluster no longer has: deliver live
-              // traffic from here on rather than wait for seqs to climb past `since`
+            Slice r = read.result();
+            if (r == null || !liveEpoch.equals(r.epoch()) || since > r.lastSeq()) {
+              // the client's position belongs to a stream this cluster no longer has: nothing of it is
+              // replayed, and live traffic goes on from here rather than once seqs climb past `since`
               member.restartFrom(liveFrom);
+              return new JoinResult(liveEpoch, Math.max(liveFrom, r == null ? 0 : r.lastSeq()), false, List.of(),
+                  present.result());
             }
-            return new JoinResult(Math.max(r.latest(), g.lastSeq), r.recovered(), r.messages(), present.result());
+            return new JoinResult(liveEpoch, Math.max(r.lastSeq(), liveFrom), r.recovered(), r.messages(), present.result());
           })
           .onFailure(e -> leave(member));
     });
@@ -241,7 +250,7 @@ public final class LocalHub {
     return counts.future();
   }
 
-  /** Called by the hub, from its own thread, once per message and event loop. */
+  /** Called by the group's feed, from its own thread, once per message and event loop. */
   void deliver(String group, long seq, OutFrame frame) {
     context.execute(() -> {
       LocalGroup g = groups.get(group);
@@ -256,20 +265,39 @@ public final class LocalHub {
     });
   }
 
+  /** The group's stream goes on from {@code seq} of {@code epoch} (a new epoch, or seqs that are gone). */
+  void reset(String group, String epoch, long seq) {
+    context.execute(() -> {
+      LocalGroup g = groups.get(group);
+      if (g == null) {
+        return;
+      }
+      g.epoch = epoch;
+      g.lastSeq = seq;
+      for (Member m : g.members) {
+        m.reset(epoch, seq);
+      }
+    });
+  }
+
   private void release(LocalGroup g) {
     if (g.members.isEmpty() && g.pendingJoins == 0 && groups.remove(g.name, g)) {
       hub.unsubscribe(g.name, this);
     }
   }
 
-  /** The answer to a join: the group's latest seq, whether history held all that was asked, and that history. */
-  record JoinResult(long latest, Boolean recovered, List<GroupMessage> history, JsonArray members) {
+  /**
+   * The answer to a join: the group's epoch and latest seq, whether history held all that was asked,
+   * and that history.
+   */
+  record JoinResult(String epoch, long latest, Boolean recovered, List<LogMessage> history, JsonArray members) {
   }
 
   private static final class LocalGroup {
     final String name;
     final Set<Member> members = new LinkedHashSet<>();
     Future<LocalGroup> ready;
+    String epoch;
     long lastSeq;
     int pendingJoins;
     /** Members that asked for join and leave events, the consumer that brings them, and who is in the group. */

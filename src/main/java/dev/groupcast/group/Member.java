@@ -1,19 +1,23 @@
 package dev.groupcast.group;
 
+import dev.groupcast.group.log.LogMessage;
+
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * One session's membership of one group, confined to the session's event loop. While the session
- * catches up from history, live messages wait here; {@code lastSent} makes sure each seq reaches the
- * client once, in order, whether it came from history or live.
+ * catches up from history, what the group's feed hands it (messages and resets) waits here;
+ * {@code lastSent} makes sure each seq reaches the client once, in order, whether it came from
+ * history or live.
  */
 final class Member {
 
   final Session session;
   final String group;
   private long lastSent;
-  private List<Delivery> catchingUp;
+  /** What arrived live while catching up: deliveries and resets, in order. */
+  private List<Object> catchingUp;
   boolean removed;
   /** Whether the client asked for join and leave events of this group. */
   boolean presenceEvents;
@@ -36,7 +40,7 @@ final class Member {
     catchingUp = new ArrayList<>();
   }
 
-  /** Forgets the client's claimed position; used when it lies beyond the group's history. */
+  /** Forgets the client's claimed position; used when it lies beyond the group's history or in another epoch. */
   void restartFrom(long lastSeq) {
     lastSent = lastSeq;
   }
@@ -50,26 +54,43 @@ final class Member {
     }
   }
 
+  /** The stream goes on from {@code seq} of {@code epoch}: the client is told, and nothing up to it follows. */
+  void reset(String epoch, long seq) {
+    if (catchingUp != null) {
+      catchingUp.add(new Reset(epoch, seq));
+      return;
+    }
+    lastSent = seq;
+    session.send(Frames.reset(group, epoch, seq));
+  }
+
   /** Sends what history returned, then what arrived live meanwhile, and switches to live delivery. */
-  void replay(List<GroupMessage> history) {
-    List<Delivery> waiting = catchingUp;
+  void replay(List<LogMessage> history) {
+    List<Object> waiting = catchingUp;
     catchingUp = null;
     if (removed) {
       return;
     }
-    for (GroupMessage m : history) {
+    for (LogMessage m : history) {
       if (m.seq() > lastSent) {
         lastSent = m.seq();
-        session.send(Frames.message(m));
+        session.send(Frames.message(group, m.seq(), m.from(), m.body(), m.ts()));
       }
     }
     if (waiting != null) {
-      for (Delivery d : waiting) {
-        deliver(d.seq, d.frame);
+      for (Object item : waiting) {
+        if (item instanceof Delivery d) {
+          deliver(d.seq, d.frame);
+        } else if (item instanceof Reset r) {
+          reset(r.epoch, r.seq);
+        }
       }
     }
   }
 
   private record Delivery(long seq, OutFrame frame) {
+  }
+
+  private record Reset(String epoch, long seq) {
   }
 }

@@ -11,21 +11,41 @@ import java.util.function.Function;
  */
 public final class OutFrame {
 
-  private final String text;
+  private volatile String text;
   private final Buffer utf8;
   /** Written to many connections (a group message), rather than to one (an ack, an error). */
   private final boolean shared;
   /** The transport's whole frame (e.g. WebSocket header and payload), built on first use. */
   private volatile ByteBuf wire;
 
-  OutFrame(String text, boolean shared) {
+  private OutFrame(String text, Buffer utf8, boolean shared) {
     this.text = text;
-    this.utf8 = Buffer.buffer(text);
+    this.utf8 = utf8;
     this.shared = shared;
   }
 
+  /** A frame for one connection (an answer, an error). */
+  static OutFrame single(String text) {
+    return new OutFrame(text, Buffer.buffer(text), false);
+  }
+
+  /** A frame for many connections (a group message). */
+  static OutFrame shared(String text) {
+    return new OutFrame(text, Buffer.buffer(text), true);
+  }
+
+  /** A group message as it came from another node: its UTF-8 bytes as they are, the text on demand. */
+  static OutFrame shared(Buffer utf8) {
+    return new OutFrame(null, utf8, true);
+  }
+
   public String text() {
-    return text;
+    String t = text;
+    if (t == null) {
+      t = utf8.toString();
+      text = t;
+    }
+    return t;
   }
 
   public Buffer utf8() {

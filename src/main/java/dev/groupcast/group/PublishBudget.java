@@ -2,16 +2,17 @@ package dev.groupcast.group;
 
 /**
  * A token bucket: {@code burst} publishes at once, refilled at {@code rate} a second. A rate of 0 means
- * no limit. Confined to its session's event loop.
+ * no limit. Confined to its connection's event loop. Every client action that costs the cluster work
+ * (a publish, a join, a presence query, a bridge publish or registration) draws on one.
  */
-final class PublishBudget {
+public final class PublishBudget {
 
   private final double ratePerNano;
   private final double burst;
   private double tokens;
   private long refilledAt;
 
-  PublishBudget(int ratePerSecond, int burst) {
+  public PublishBudget(int ratePerSecond, int burst) {
     this.ratePerNano = ratePerSecond / 1e9;
     this.burst = burst;
     this.tokens = burst;
@@ -19,7 +20,7 @@ final class PublishBudget {
   }
 
   /** Takes one token if there is one. */
-  boolean take(long nowNanos) {
+  public boolean take(long nowNanos) {
     if (ratePerNano == 0) {
       return true;
     }

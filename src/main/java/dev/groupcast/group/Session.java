@@ -168,20 +168,22 @@ public final class Session {
       throw new ProtocolException(ErrorCode.FORBIDDEN,
           "at most " + settings.groupsPerConnection() + " groups per connection (limits.groupsPerConnection)", req.id());
     }
+    // a join may cost the cluster a write (a group new to this node): it draws on the same budget
+    spend(req.id(), "publishes, joins and presence queries");
     if (current != null) {
       hub.leave(current);
     }
     Member member = new Member(this, req.group());
     member.presenceEvents = req.presence();
     groups.put(req.group(), member);
-    member.joining = hub.join(member, req.since()).onComplete(ar -> {
+    member.joining = hub.join(member, req.since(), req.epoch()).onComplete(ar -> {
       if (ar.failed()) {
         groups.remove(req.group(), member);
         sendFailure(req.id(), ar.cause());
         return;
       }
       LocalHub.JoinResult r = ar.result();
-      send(Frames.joined(req.id(), req.group(), r.latest(), r.recovered(), r.members()));
+      send(Frames.joined(req.id(), req.group(), r.epoch(), r.latest(), r.recovered(), r.members()));
       member.replay(r.history());
     });
   }
@@ -189,7 +191,7 @@ public final class Session {
   /** Anyone who may join a group may see who is in it. */
   private void presence(Frames.PresenceQuery req) {
     authorize(req.id(), req.group(), false);
-    spend(req.id(), "publishes and presence queries"); // a query asks every node
+    spend(req.id(), "publishes, joins and presence queries"); // a query asks every node
     hub.hub().presence().members(req.group()).onComplete(ar -> {
       if (ar.failed()) {
         sendFailure(req.id(), new ProtocolException(ErrorCode.INTERNAL, "presence unavailable"));
@@ -205,6 +207,9 @@ public final class Session {
       send(Frames.left(req.id(), req.group()));
       return;
     }
+    // a leave draws on the budget too (join-leave churn is paid for), but is never refused: leaving
+    // frees state, and refusing it would keep the client's footprint where it is
+    budget.take(System.nanoTime());
     // a leave that overtakes its join is answered after the join's answer
     Future<?> after = member.joining == null ? Future.succeededFuture() : member.joining;
     after.onComplete(ar -> {
@@ -215,12 +220,12 @@ public final class Session {
 
   private void publish(Frames.Publish req) {
     authorize(req.id(), req.group(), true);
-    spend(req.id(), "publishes");
-    hub.hub().publish(req.group(), identity != null ? identity.user() : id, req.body()).onComplete(ar -> {
+    spend(req.id(), "publishes, joins and presence queries");
+    hub.hub().publish(req.group(), identity != null ? identity.user() : id, req.body(), req.key()).onComplete(ar -> {
       if (ar.failed()) {
         sendFailure(req.id(), ar.cause());
       } else if (req.id() != null) {
-        send(Frames.ack(req.id(), req.group(), ar.result()));
+        send(Frames.ack(req.id(), req.group(), ar.result().seq(), ar.result().duplicate()));
       }
     });
   }

@@ -70,7 +70,7 @@ public final class NodeStats {
           .put("http", metadata.getString("http"))
           .put("roles", metadata.getJsonArray("roles"))
           .put("ready", state.ready())
-          .put("status", state.phase().name().toLowerCase(Locale.ROOT))
+          .put("status", state.status())
           .put("startedAt", startedAt)
           .put("connections", metrics.connections())
           .put("transports", new JsonObject()

@@ -29,7 +29,7 @@ public final class OpsRoutes {
   public static void mountHealth(Router router, NodeState state, NodeMetrics metrics) {
     router.get("/health/live").handler(rc -> json(rc.response(), 200, new JsonObject().put("status", "up")));
     router.get("/health/ready").handler(rc -> json(rc.response(), state.ready() ? 200 : 503, new JsonObject()
-        .put("status", state.phase().name().toLowerCase(Locale.ROOT))
+        .put("status", state.status())
         .put("node", state.nodeId())));
     router.get("/metrics").handler(rc -> rc.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")

@@ -6,6 +6,7 @@ import io.vertx.core.AsyncResult;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -50,6 +51,11 @@ final class HttpForwarding {
     }
     HttpClientResponse answer = ar.result();
     metrics.proxied(ex.backend().key(), answer.statusCode());
+    if (onSwitch != null && answer.statusCode() != 101) {
+      // a refused upgrade: the connection was set up for a tunnel, never to be pooled again
+      HttpConnection connection = answer.request().connection();
+      answer.end().onComplete(v -> connection.close());
+    }
     if (draining(ex.request, answer)) {
       ex.backend().healthy = false; // no new clients there until its next check
       answer.body().onComplete(v -> ex.retryElsewhere());

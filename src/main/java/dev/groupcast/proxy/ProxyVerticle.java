@@ -10,6 +10,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
@@ -95,7 +96,16 @@ public final class ProxyVerticle extends VerticleBase {
 
   private void handle(HttpServerRequest request) {
     request.pause();
-    Exchange ex = new Exchange(request, Upgrades.isWebSocketUpgrade(request.headers()), this::connect);
+    boolean upgrade = Upgrades.isWebSocketUpgrade(request.headers());
+    String badFraming = RequestFraming.refusal(request.headers(), upgrade);
+    if (badFraming != null) {
+      // answered and closed: what follows on this connection cannot be told apart from a body
+      request.response().putHeader(HttpHeaders.CONNECTION, "close")
+          .endHandler(v -> request.connection().close());
+      ProxyErrors.fail(request, 400, "bad_request", "refused: " + badFraming);
+      return;
+    }
+    Exchange ex = new Exchange(request, upgrade, this::connect);
     if (config.accessLog() && !ex.upgrade) {
       long start = System.nanoTime();
       request.response().endHandler(v -> AccessLog.request(request, ex.backend(), start));

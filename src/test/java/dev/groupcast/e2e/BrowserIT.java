@@ -26,6 +26,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @ExtendWith(VertxExtension.class)
 class BrowserIT {
 
+  /**
+   * Two nodes, one killed, the other going on alone: that needs each node to be a majority by itself
+   * (cluster.expectedSize 1; with the default 2, the survivor refuses until the other is back, see
+   * the README's Guarantees). What this test is about is the transports' resume on another node.
+   */
+  private static final Map<String, String> ONE_NODE_MAJORITY = Map.of("GROUPCAST_CLUSTER_EXPECTED_SIZE", "1");
+
+
   private static final Path SHOTS = Path.of("target", "browser");
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static final String NO_WEBSOCKET =
@@ -33,7 +41,7 @@ class BrowserIT {
 
   @Test
   void demoPagesShareAGroupAcrossNodesAndTransportsAndSurviveANodeKill(Vertx vertx) throws Exception {
-    try (JarCluster cluster = JarCluster.start(vertx, "browser", 2, Map.of());
+    try (JarCluster cluster = JarCluster.start(vertx, "browser", 2, ONE_NODE_MAJORITY);
          Browser ann = Browser.start();
          Browser bo = Browser.start();
          Browser cy = Browser.start();

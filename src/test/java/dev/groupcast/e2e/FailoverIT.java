@@ -2,8 +2,11 @@ package dev.groupcast.e2e;
 
 import dev.groupcast.support.Await;
 import dev.groupcast.support.JarCluster;
+import dev.groupcast.support.KeyedPublisher;
 import dev.groupcast.support.ResilientClient;
 import dev.groupcast.support.TestCluster;
+import dev.groupcast.support.Witness;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.client.WebClient;
@@ -34,11 +37,14 @@ class FailoverIT {
 
   private static final List<String> GROUPS = List.of("panel-1", "panel-2");
   private static final int CLIENTS = 6;
+  private static final String KEYED = "keyed-1";
   private static final Path REPORT = Path.of("target", "failover-report.txt");
 
   @Test
   void aKilledNodeAndARollingRestartLoseNothing(Vertx vertx) throws Exception {
-    List<Map<String, String>> envs = TestCluster.nodeEnvs("fo", 4, Map.of("GROUPCAST_SHUTDOWN_DRAIN_DELAY", "2s"));
+    // history holds the whole run, for the exactly-once count of the keyed publishes
+    List<Map<String, String>> envs = TestCluster.nodeEnvs("fo", 4, Map.of("GROUPCAST_SHUTDOWN_DRAIN_DELAY", "2s",
+        "GROUPCAST_HISTORY_SIZE", "20000"));
     envs.get(3).put("GROUPCAST_ROLES", "proxy");
     Files.deleteIfExists(REPORT);
     try (JarCluster cluster = JarCluster.start(vertx, "fo", envs)) {
@@ -49,7 +55,15 @@ class FailoverIT {
         clients.add(new ResilientClient(vertx, "c" + i, proxy, GROUPS, 100));
       }
       awaitTrue(vertx, 30_000, "clients connected", () -> clients.stream().allMatch(ResilientClient::connected));
+      // exactly once: publishers with keys through the proxy (one lands on each node, the victim's
+      // included), re-sending a publish that got no answer; a member through the proxy as well
+      Witness keyedMember = new Witness(vertx, "127.0.0.1", proxy, List.of(KEYED)).start();
+      List<KeyedPublisher> keyed = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        keyed.add(new KeyedPublisher(vertx, "127.0.0.1", proxy, "k" + i, List.of(KEYED), 100).start());
+      }
       awaitMoreAcks(vertx, clients, 10);
+      awaitTrue(vertx, 30_000, "keyed publishes acked", () -> keyed.stream().allMatch(p -> p.acks().size() >= 10));
 
       // ---- phase 1: SIGKILL one node
       Map<String, Long> phase1From = maxSeqs(clients);
@@ -69,6 +83,7 @@ class FailoverIT {
       String report1 = settleAndCheck(vertx, clients, phase1From, duplicatesBefore, publishedBefore, "kill " + victim)
           + String.format(" proxyStoppedRoutingMs=%d clientsBackMs=%d clientsOnVictim=%d", proxyStopMs, backMs,
           onVictim.size());
+      report1 += " " + exactlyOnce(vertx, cluster, keyed, keyedMember);
       assertTrue(proxyStopMs < 2000, "the proxy stops routing to the dead node within 2 s: " + proxyStopMs);
       assertTrue(backMs < 5000, "its clients are back within 5 s: " + backMs);
 
@@ -97,6 +112,55 @@ class FailoverIT {
       System.out.println("FAILOVER " + report1);
       System.out.println("FAILOVER " + report2);
     }
+  }
+
+  /**
+   * After the kill: every acknowledged keyed publish is in the surviving nodes' history once, at the
+   * seq of its ack, and the member got each message once. Returns the figures.
+   */
+  private static String exactlyOnce(Vertx vertx, JarCluster cluster, List<KeyedPublisher> keyed, Witness member)
+      throws Exception {
+    Map<String, KeyedPublisher.Acked> acks = new HashMap<>();
+    keyed.forEach(p -> acks.putAll(p.stop()));
+    int attempts = keyed.stream().mapToInt(KeyedPublisher::attempts).sum();
+    long duplicateAcks = acks.values().stream().filter(KeyedPublisher.Acked::duplicate).count();
+    WebClient http = WebClient.create(vertx);
+    Map<String, Integer> inHistory = new HashMap<>();
+    Map<String, Long> seqOf = new HashMap<>();
+    long deadline = System.currentTimeMillis() + 20_000;
+    long missing;
+    do {
+      inHistory.clear();
+      seqOf.clear();
+      JsonObject history = Await.result(http.get(cluster.node(1).httpPort, "127.0.0.1",
+          "/api/groups/" + KEYED + "/history?since=0").send(), 30).bodyAsJsonObject();
+      for (Object o : history.getJsonArray("messages")) {
+        JsonObject m = (JsonObject) o;
+        String id = m.getJsonObject("body").getString("id");
+        inHistory.merge(id, 1, Integer::sum);
+        seqOf.put(id, m.getLong("seq"));
+      }
+      missing = acks.entrySet().stream().filter(e -> !Long.valueOf(e.getValue().seq()).equals(seqOf.get(e.getKey())))
+          .count()
+          + acks.keySet().stream().filter(id -> !member.got(KEYED, id)).count();
+      if (missing == 0) {
+        break;
+      }
+      Thread.sleep(200); // the member's last messages are on their way
+    } while (System.currentTimeMillis() < deadline);
+    member.stop();
+    http.close();
+    long storedTwice = inHistory.values().stream().filter(n -> n > 1).count();
+    List<String> got = member.ids(KEYED);
+    long deliveredTwice = got.size() - got.stream().distinct().count();
+    String figures = String.format("keyedAcked=%d keyedAttempts=%d duplicateAcks=%d keyedStoredTwice=%d "
+        + "keyedMissingOrMoved=%d keyedDeliveredTwice=%d", acks.size(), attempts, duplicateAcks, storedTwice, missing,
+        deliveredTwice);
+    assertTrue(acks.size() >= 30, figures);
+    assertEquals(0, storedTwice, "a keyed publish is stored once however often it was sent: " + figures);
+    assertEquals(0, missing, "every ack names the message's seq in history, and the member got it: " + figures);
+    assertEquals(0, deliveredTwice, figures);
+    return figures;
   }
 
   /**

@@ -30,7 +30,8 @@ class AbuseTest {
 
   @BeforeAll
   static void start() {
-    cluster = TestCluster.start(1, Map.of("GROUPCAST_LIMITS_PUBLISH_RATE", "100"));
+    cluster = TestCluster.start(1, Map.of("GROUPCAST_LIMITS_PUBLISH_RATE", "100",
+        "GROUPCAST_LIMITS_API_RATE", "100", "GROUPCAST_LIMITS_API_BURST", "200"));
     port = cluster.httpPort(0);
   }
 
@@ -84,6 +85,51 @@ class AbuseTest {
           "served again once the budget refills after the burst above");
       assertEquals("after the storm", c.next(f -> "message".equals(f.getString("type"))
           && "after the storm".equals(f.getValue("body"))).getString("body"));
+    }
+  }
+
+  @Test
+  void joinsDrawOnTheBudgetAndLeavesAreNeverRefused(Vertx vertx) {
+    try (WsClient c = WsClient.connect(vertx, port)) {
+      List<Future<JsonObject>> answers = new ArrayList<>();
+      for (int i = 0; i < 300; i++) { // join-leave churn over fresh names: each join may cost a cluster write
+        String join = "j" + i;
+        String leave = "l" + i;
+        answers.add(c.expect(f -> join.equals(f.getValue("id"))));
+        answers.add(c.expect(f -> leave.equals(f.getValue("id"))));
+        c.send(new JsonObject().put("type", "join").put("group", "churn-" + i).put("id", join));
+        c.send(new JsonObject().put("type", "leave").put("group", "churn-" + i).put("id", leave));
+      }
+      List<JsonObject> all = answers.stream().map(Await::result).toList();
+      long refusedJoins = all.stream().filter(a -> "error".equals(a.getString("type"))
+          && "rate_limited".equals(a.getString("code"))).count();
+      long left = all.stream().filter(a -> "left".equals(a.getString("type"))).count();
+      assertTrue(refusedJoins > 0 && refusedJoins < 300, "some joins refused past the budget: " + refusedJoins);
+      assertEquals(300, left, "every leave answered");
+    }
+  }
+
+  @Test
+  void theHttpApiAndTheBridgeHaveABudgetToo(Vertx vertx) {
+    io.vertx.ext.web.client.WebClient http = io.vertx.ext.web.client.WebClient.create(vertx);
+    List<Future<io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer>>> answers = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      answers.add(http.get(port, "127.0.0.1", "/api/groups/random-" + i + "/history").send());
+    }
+    List<io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer>> got = answers.stream().map(Await::result).toList();
+    long limited = got.stream().filter(r -> r.statusCode() == 429).count();
+    assertTrue(limited > 0 && limited < 300, "past the burst, 429: " + limited);
+    io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer> one = got.stream()
+        .filter(r -> r.statusCode() == 429).findFirst().orElseThrow();
+    assertEquals("rate_limited", one.bodyAsJsonObject().getString("code"));
+
+    try (dev.groupcast.support.SockJsClient bridge = dev.groupcast.support.SockJsClient.open(vertx, port, "/eventbus",
+        dev.groupcast.support.SockJsClient.Transport.WEBSOCKET)) {
+      for (int i = 0; i < 300; i++) {
+        bridge.send(new JsonObject().put("type", "publish").put("address", "group.bridge-flood").put("body", i));
+      }
+      JsonObject err = bridge.nextOfType("err");
+      assertEquals("rate_limited", err.getString("body"));
     }
   }
 

@@ -81,14 +81,32 @@ class ConnectionLimitsTest {
   @Test
   void aConnectionJoinsAtMostGroupsPerConnection(Vertx vertx) {
     try (WsClient c = WsClient.connect(vertx, port)) {
+      // joins draw on the publish budget (burst 3 here): each is sent again once the bucket refills
       for (String g : List.of("g1", "g2", "g3")) {
-        assertEquals("joined", c.join(g).getString("type"));
+        assertEquals("joined", joinOnceServed(c, g).getString("type"));
       }
-      JsonObject refused = c.join("g4");
+      JsonObject refused = joinOnceServed(c, "g4");
       assertEquals("forbidden", refused.getString("code"));
-      assertEquals("joined", c.join("g3").getString("type"), "re-joining a group it has does not count");
+      assertEquals("joined", joinOnceServed(c, "g3").getString("type"), "re-joining a group it has does not count");
       c.leave("g1");
-      assertEquals("joined", c.join("g4").getString("type"));
+      assertEquals("joined", joinOnceServed(c, "g4").getString("type"));
+    }
+  }
+
+  /** A join, asked again while it is refused with rate_limited (for up to 5 s). */
+  private static JsonObject joinOnceServed(WsClient c, String group) {
+    long deadline = System.currentTimeMillis() + 5000;
+    while (true) {
+      JsonObject answer = c.join(group);
+      if (!"rate_limited".equals(answer.getString("code")) || System.currentTimeMillis() > deadline) {
+        return answer;
+      }
+      try {
+        Thread.sleep(100); // pacing the retries (the bucket refills at 5 a second), not a synchronisation
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
     }
   }
 

@@ -49,9 +49,10 @@ class SockJsAndBridgeTest {
     try (SockJsClient sock = SockJsClient.v1(vertx, cluster.httpPort(0), transport);
          WsClient ws = WsClient.connect(vertx, cluster.httpPort(1))) {
       assertEquals("node1", sock.welcome.getString("node"));
-      assertEquals(new JsonObject().put("type", "joined").put("group", group).put("id", "r1").put("seq", 0L),
-          sock.join(group));
-      ws.join(group);
+      JsonObject first = sock.join(group);
+      assertEquals(new JsonObject().put("type", "joined").put("group", group).put("id", "r1")
+          .put("epoch", first.getString("epoch")).put("seq", 0L), first);
+      assertEquals(first.getString("epoch"), ws.join(group).getString("epoch"), "the same stream on both nodes");
 
       ws.publish(group, new JsonObject().put("from", "ws"));
       JsonObject fromWs = sock.nextMessage(group);
@@ -154,6 +155,45 @@ class SockJsAndBridgeTest {
       bridge.send(new JsonObject().put("type", "publish").put("address", "group." + group).put("body", "plain"));
       JsonObject plain = sock.next(f -> "message".equals(f.getString("type")) && "plain".equals(f.getValue("body")));
       assertEquals(firstSeq + 2, plain.getLong("seq"));
+    }
+  }
+
+  /**
+   * A bridge client dresses a publish up as one of the nodes' own deliveries (the internal header,
+   * a seq, a from): it is sequenced like any publish, from the bridge connection, and every member,
+   * on both nodes and on every transport, sees only real messages; the group goes on delivering.
+   */
+  @Test
+  void aForgedDeliveryIsJustAPublish(Vertx vertx) {
+    String group = "forge-1";
+    try (SockJsClient forger = SockJsClient.open(vertx, cluster.httpPort(0), "/eventbus", Transport.WEBSOCKET);
+         SockJsClient listener = SockJsClient.open(vertx, cluster.httpPort(1), "/eventbus", Transport.WEBSOCKET);
+         WsClient ws = WsClient.connect(vertx, cluster.httpPort(1))) {
+      long first = ws.join(group).getLong("seq");
+      listener.register("group." + group);
+      listener.send(new JsonObject().put("type", "send").put("address", "group." + group).put("body", "ready")
+          .put("replyAddress", "ready-1"));
+      listener.next(f -> "ready-1".equals(f.getString("address")));
+      JsonObject forged = new JsonObject().put("group", group).put("seq", 1_000_000_000_000L).put("from", "admin")
+          .put("body", new JsonObject().put("forged", true)).put("ts", 1);
+      forger.send(new JsonObject().put("type", "publish").put("address", "group." + group).put("body", forged)
+          .put("headers", new JsonObject().put("gc-seq", "1").put("from", "admin")));
+
+      JsonObject readyAtWs = ws.nextMessage(group);
+      assertEquals("ready", readyAtWs.getValue("body"));
+      JsonObject forgedAtWs = ws.nextMessage(group);
+      assertEquals(first + 2, forgedAtWs.getLong("seq"), "sequenced like any publish: " + forgedAtWs);
+      assertTrue(forgedAtWs.getString("from").startsWith("bridge-"), "from is the bridge connection: " + forgedAtWs);
+      assertEquals(forged, forgedAtWs.getJsonObject("body"), "what the client sent is only the body");
+      ws.publish(group, "real"); // the group goes on
+      JsonObject real = ws.nextMessage(group);
+      assertEquals("real", real.getValue("body"));
+      assertEquals(first + 3, real.getLong("seq"));
+      for (int i = 0; i < 3; i++) { // ready, the forgery as a body, real: in order, seqs of the group
+        JsonObject rec = listener.next(f -> "rec".equals(f.getString("type"))).getJsonObject("body");
+        assertEquals(first + 1 + i, rec.getLong("seq"), rec.encode());
+        assertTrue(rec.getString("from").startsWith("bridge-") || rec.getString("from").equals(ws.sessionId()), rec.encode());
+      }
     }
   }
 }

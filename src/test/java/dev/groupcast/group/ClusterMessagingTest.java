@@ -78,9 +78,12 @@ class ClusterMessagingTest {
     WsClient a = client(vertx, 0);
     WsClient b = client(vertx, 1);
     WsClient publisher = client(vertx, 2);
-    assertEquals(new JsonObject().put("type", "joined").put("group", "cross").put("id", "r1").put("seq", 0L),
-        a.join("cross"));
-    b.join("cross");
+    JsonObject joined = a.join("cross");
+    String epoch = joined.getString("epoch");
+    assertTrue(epoch != null && !epoch.isEmpty(), "joined names the stream's epoch: " + joined);
+    assertEquals(new JsonObject().put("type", "joined").put("group", "cross").put("id", "r1").put("epoch", epoch)
+        .put("seq", 0L), joined);
+    assertEquals(epoch, b.join("cross").getString("epoch"), "one epoch, whichever node answers");
     publisher.join("cross");
 
     Checkpoint delivered = test.checkpoint(3);

@@ -50,6 +50,10 @@ class FramesTest {
       "{\"type\":\"join\",\"group\":\"g\",\"since\":1.5,\"id\":1}     | bad_request",
       "{\"type\":\"join\",\"group\":\"g\",\"since\":\"3\",\"id\":1}   | bad_request",
       "{\"type\":\"join\",\"group\":\"g\",\"since\":1e30,\"id\":1}    | bad_request",
+      "{\"type\":\"join\",\"group\":\"g\",\"epoch\":7,\"id\":1}       | bad_request",
+      "{\"type\":\"join\",\"group\":\"g\",\"epoch\":\"\",\"id\":1}      | bad_request",
+      "{\"type\":\"publish\",\"group\":\"g\",\"body\":1,\"key\":\"\",\"id\":1}  | bad_request",
+      "{\"type\":\"publish\",\"group\":\"g\",\"body\":1,\"key\":9,\"id\":1}   | bad_request",
       "{\"type\":\"join\",\"group\":\"g\",\"since\":99999999999999999999999,\"id\":1} | bad_request",
       "{\"type\":\"leave\",\"id\":1}                        | bad_request",
       "{\"type\":\"publish\",\"group\":\"g\",\"id\":1}      | bad_request",
@@ -97,6 +101,12 @@ class FramesTest {
     assertEquals(new JsonObject().put("score", 9.5), assertInstanceOf(Frames.Publish.class,
         Frames.decode("{\"type\":\"publish\",\"group\":\"g\",\"body\":{\"score\":9.5},\"id\":3}")).body());
     assertInstanceOf(Frames.Leave.class, Frames.decode("{\"type\":\"leave\",\"group\":\"g\"}"));
+    assertEquals("k-1", assertInstanceOf(Frames.Publish.class,
+        Frames.decode("{\"type\":\"publish\",\"group\":\"g\",\"body\":1,\"key\":\"k-1\"}")).key());
+    Frames.Join resume = assertInstanceOf(Frames.Join.class,
+        Frames.decode("{\"type\":\"join\",\"group\":\"g\",\"since\":4,\"epoch\":\"e1\"}"));
+    assertEquals("e1", resume.epoch());
+    assertEquals(4L, resume.since());
     assertEquals(7, assertInstanceOf(Frames.Ping.class, Frames.decode("{\"type\":\"ping\",\"id\":7}")).id());
   }
 
@@ -104,19 +114,25 @@ class FramesTest {
   void outboundFramesHaveTheContractShape() {
     assertEquals(new JsonObject("{\"type\":\"welcome\",\"session\":\"s1\",\"node\":\"n1\"}"),
         new JsonObject(Frames.welcome("s1", "n1").text()));
-    assertEquals(new JsonObject("{\"type\":\"joined\",\"group\":\"g\",\"id\":\"j\",\"seq\":4}"),
-        new JsonObject(Frames.joined("j", "g", 4, null).text()));
-    assertEquals(new JsonObject("{\"type\":\"joined\",\"group\":\"g\",\"seq\":4,\"recovered\":false}"),
-        new JsonObject(Frames.joined(null, "g", 4, false).text()));
+    assertEquals(new JsonObject("{\"type\":\"joined\",\"group\":\"g\",\"id\":\"j\",\"epoch\":\"e1\",\"seq\":4}"),
+        new JsonObject(Frames.joined("j", "g", "e1", 4, null).text()));
+    assertEquals(new JsonObject("{\"type\":\"joined\",\"group\":\"g\",\"epoch\":\"e1\",\"seq\":4,\"recovered\":false}"),
+        new JsonObject(Frames.joined(null, "g", "e1", 4, false).text()));
+    assertEquals(new JsonObject("{\"type\":\"reset\",\"group\":\"g\",\"epoch\":\"e2\",\"seq\":12}"),
+        new JsonObject(Frames.reset("g", "e2", 12).text()));
     assertEquals(new JsonObject("{\"type\":\"left\",\"group\":\"g\",\"id\":2}"),
         new JsonObject(Frames.left(2, "g").text()));
     assertEquals(new JsonObject("{\"type\":\"ack\",\"id\":2,\"group\":\"g\",\"seq\":9}"),
-        new JsonObject(Frames.ack(2, "g", 9).text()));
+        new JsonObject(Frames.ack(2, "g", 9, false).text()));
+    assertEquals(new JsonObject("{\"type\":\"ack\",\"id\":2,\"group\":\"g\",\"seq\":9,\"duplicate\":true}"),
+        new JsonObject(Frames.ack(2, "g", 9, true).text()));
     assertEquals(new JsonObject("{\"type\":\"pong\",\"id\":2}"), new JsonObject(Frames.pong(2).text()));
     assertEquals(new JsonObject("{\"type\":\"error\",\"id\":2,\"code\":\"invalid_group\",\"message\":\"m\"}"),
         new JsonObject(Frames.error(2, ErrorCode.INVALID_GROUP, "m").text()));
     assertEquals(new JsonObject("{\"type\":\"message\",\"group\":\"g\",\"seq\":3,\"from\":\"s\",\"body\":[1],\"ts\":5}"),
-        new JsonObject(Frames.message(new GroupMessage("g", 3, "s", new io.vertx.core.json.JsonArray().add(1), 5)).text()));
+        new JsonObject(Frames.message("g", 3, "s", "[1]", 5).text()));
+    assertEquals("we \"quote\"", new JsonObject(Frames.message("g", 3, "we \"quote\"", "1", 5).text()).getString("from"),
+        "a from of any text is escaped");
   }
 
   @Test

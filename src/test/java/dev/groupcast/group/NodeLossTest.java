@@ -71,13 +71,12 @@ class NodeLossTest {
     }
   }
 
-  /** A group whose ringbuffer (sequence and history) has its primary copy on the given member. */
+  /** A group whose log (sequence and history) has its primary copy on the given member. */
   private static String groupOwnedBy(HazelcastInstance hz) {
     Member owner = hz.getCluster().getLocalMember();
     for (int i = 0; i < 10_000; i++) {
       String group = "loss-" + i;
-      String key = hz.getRingbuffer(HistoryStore.RINGBUFFER_PREFIX + group).getPartitionKey();
-      if (owner.equals(hz.getPartitionService().getPartition(key).getOwner())) {
+      if (owner.equals(hz.getPartitionService().getPartition(group).getOwner())) {
         return group;
       }
     }

@@ -180,6 +180,18 @@ class K8sManifestsTest {
   }
 
   @Test
+  void theQuorumIsAMajorityOfTheReplicasAndThePodsSpreadOverMachines() {
+    assertEquals(statefulSet.getSpec().getReplicas(), appConfig.cluster().expectedSize(),
+        "cluster.expectedSize in the ConfigMap is the StatefulSet's replicas");
+    assertEquals(statefulSet.getSpec().getReplicas() / 2 + 1, appConfig.cluster().quorum());
+    var spread = statefulSet.getSpec().getTemplate().getSpec().getTopologySpreadConstraints().stream()
+        .filter(c -> c.getTopologyKey().equals("kubernetes.io/hostname")).findFirst().orElseThrow();
+    assertEquals("DoNotSchedule", spread.getWhenUnsatisfiable(), "one pod per machine, not a preference");
+    assertEquals(1, spread.getMaxSkew());
+    assertEquals(statefulSet.getSpec().getTemplate().getMetadata().getLabels(), spread.getLabelSelector().getMatchLabels());
+  }
+
+  @Test
   void authIsOnWithItsCredentialsFromASecret() {
     assertTrue(appConfig.auth().required(), "the k8s example demands tokens");
     for (String name : List.of("GROUPCAST_AUTH_JWT_SECRET", "GROUPCAST_AUTH_API_KEY")) {

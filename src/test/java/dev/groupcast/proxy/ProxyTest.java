@@ -411,6 +411,28 @@ class ProxyTest {
   }
 
   @Test
+  void requestsThatCouldBeSmuggledOrPoisonAConnectionGet400AndAClose(Vertx vertx) {
+    try (RecordingBackend backend = RecordingBackend.start(vertx, "a")) {
+      int port = proxy(vertx, Map.of(), backend);
+      String upgrade = "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+      for (String request : List.of(
+          upgrade + "Content-Length: 5\r\n\r\nhello",
+          upgrade + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+          "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n",
+          "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd")) {
+        String answer = raw(vertx, port, request, false);
+        assertTrue(answer.startsWith("HTTP/1.1 400 ") && answer.endsWith("<closed>"),
+            request + " -> " + answer);
+      }
+      // the same request without the body goes through; nothing refused reached the backend
+      assertEquals(0, backend.requests.size(), "nothing refused reached the backend");
+      String fine = raw(vertx, port, upgrade + "Content-Length: 0\r\n\r\n", true);
+      assertTrue(fine.startsWith("HTTP/1.1 101 "), fine);
+    }
+  }
+
+  @Test
   void anIncompleteRequestHeadIsClosedAfterTheHeaderTimeout(Vertx vertx) {
     try (RecordingBackend backend = RecordingBackend.start(vertx, "a")) {
       int port = proxy(vertx, Map.of("GROUPCAST_HTTP_HEADER_TIMEOUT", "300ms"), backend);

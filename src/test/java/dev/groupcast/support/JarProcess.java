@@ -18,16 +18,22 @@ public final class JarProcess implements AutoCloseable {
 
   private final String name;
   private final Map<String, String> env;
+  private final List<String> launcher;
   private final Process process;
   private final Path log;
+  /** Where clients reach it: 127.0.0.1, or its own address in a network namespace. */
+  public final String host;
   /** The port clients use: the HTTP port, or the proxy port of a proxy-only process. */
   public final int httpPort;
 
-  private JarProcess(String name, Map<String, String> env, Process process, Path log, int httpPort) {
+  private JarProcess(String name, Map<String, String> env, List<String> launcher, Process process, Path log,
+                     String host, int httpPort) {
     this.name = name;
     this.env = Map.copyOf(env);
+    this.launcher = launcher;
     this.process = process;
     this.log = log;
+    this.host = host;
     this.httpPort = httpPort;
   }
 
@@ -41,11 +47,21 @@ public final class JarProcess implements AutoCloseable {
 
   /** Starts the jar with {@code GROUPCAST_*} variables; output goes to target/it-logs/NAME.log. */
   public static JarProcess start(String name, Map<String, String> env, String... args) {
+    return start(name, env, List.of(), "127.0.0.1", args);
+  }
+
+  /**
+   * The same, the command behind {@code launcher} (e.g. {@code ip netns exec NS}, which keeps the
+   * process id), reached at {@code host}.
+   */
+  public static JarProcess start(String name, Map<String, String> env, List<String> launcher, String host,
+                                 String... args) {
     try {
       Path logDir = Path.of("target", "it-logs");
       Files.createDirectories(logDir);
       Path log = logDir.resolve(name + ".log");
-      List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-jar", jar().toString()));
+      List<String> command = new ArrayList<>(launcher);
+      command.addAll(List.of(javaBinary(), "-Xmx256m", "-jar", jar().toString()));
       command.addAll(List.of(args));
       ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -55,7 +71,7 @@ public final class JarProcess implements AutoCloseable {
       boolean proxyOnly = "proxy".equals(env.get("GROUPCAST_ROLES"));
       int port = Integer.parseInt(proxyOnly ? env.getOrDefault("GROUPCAST_PROXY_PORT", "8000")
           : env.getOrDefault("GROUPCAST_HTTP_PORT", "8080"));
-      return new JarProcess(name, env, pb.start(), log, port);
+      return new JarProcess(name, env, launcher, pb.start(), log, host, port);
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
@@ -144,7 +160,7 @@ public final class JarProcess implements AutoCloseable {
   }
 
   private void poll(Vertx vertx, WebClient http, Promise<Void> ready, long deadline) {
-    http.get(httpPort, "127.0.0.1", "/health/ready").send().onComplete(ar -> {
+    http.get(httpPort, host, "/health/ready").send().onComplete(ar -> {
       if (ar.succeeded() && ar.result().statusCode() == 200) {
         ready.complete();
       } else if (!process.isAlive()) {
@@ -157,9 +173,30 @@ public final class JarProcess implements AutoCloseable {
     });
   }
 
-  /** The same node started again: same name, environment and ports. */
+  /** The same node started again: same name, environment, place and ports. */
   public JarProcess restart() {
-    return start(name, env);
+    return start(name, env, launcher, host);
+  }
+
+  /** SIGSTOP: the process freezes (a long GC pause, a throttled container) until {@link #unpause}. */
+  public void pause() throws IOException, InterruptedException {
+    signal("STOP");
+  }
+
+  /** SIGCONT. */
+  public void unpause() throws IOException, InterruptedException {
+    signal("CONT");
+  }
+
+  private void signal(String name) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IOException("kill -" + name + " " + process.pid() + " failed");
+    }
+  }
+
+  public long pid() {
+    return process.pid();
   }
 
   public String name() {

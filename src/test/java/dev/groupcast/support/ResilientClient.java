@@ -129,7 +129,12 @@ public final class ResilientClient {
           acked.get(g).add(f.getLong("seq"));
         }
       }
-      case "error" -> errors.add(f);
+      case "error" -> {
+        errors.add(f); // counted by the test; an answered publish is no longer waited for
+        if (f.getValue("id") instanceof String id) {
+          pendingAcks.remove(id);
+        }
+      }
       default -> {
       }
     }

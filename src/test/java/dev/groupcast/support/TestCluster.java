@@ -41,11 +41,19 @@ public final class TestCluster implements AutoCloseable {
         cluster.nodes.add(Await.result(f, 60));
       }
       cluster.awaitSafe();
+      cluster.awaitReady();
     } catch (AssertionError e) {
       cluster.close();
       throw e;
     }
     return cluster;
+  }
+
+  /** Until every node says it is ready: the cluster safe and a majority reachable (it sequences then). */
+  public void awaitReady() {
+    for (GroupcastNode node : nodes) {
+      Await.until(node.config().node().id() + " ready", 30, () -> node.state().ready());
+    }
   }
 
   /** Until no partition migrates and every backup is in sync, so a test's writes have their backups. */
@@ -73,6 +81,7 @@ public final class TestCluster implements AutoCloseable {
     GroupcastNode node = Await.result(GroupcastNode.start(ConfigLoader.load(null, env)), 60);
     nodes.add(node);
     awaitSafe();
+    awaitReady();
     return node;
   }
 

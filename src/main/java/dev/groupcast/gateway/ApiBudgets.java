@@ -1,0 +1,57 @@
+package dev.groupcast.gateway;
+
+import dev.groupcast.error.ErrorCode;
+import dev.groupcast.error.ProtocolException;
+import dev.groupcast.group.PublishBudget;
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The HTTP API's budget: every {@code /api} request draws on a token bucket of its client's address
+ * (behind a trusted proxy, the client it forwards for), {@code limits.apiRate} a second and
+ * {@code limits.apiBurst} at once; past it, 429
+ * {@code rate_limited}. One per node, shared by its event loops. The addresses remembered are
+ * bounded (the least recently seen are forgotten first, which only gives them a full bucket again).
+ */
+public final class ApiBudgets implements Handler<RoutingContext> {
+
+  static final int ADDRESSES_KEPT = 10_000;
+
+  private final int rate;
+  private final int burst;
+  private final ConnectionsPerAddress addresses;
+  private final Map<String, PublishBudget> budgets = new LinkedHashMap<>(256, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, PublishBudget> eldest) {
+      return size() > ADDRESSES_KEPT;
+    }
+  };
+
+  public ApiBudgets(int rate, int burst, ConnectionsPerAddress addresses) {
+    this.rate = rate;
+    this.burst = burst;
+    this.addresses = addresses;
+  }
+
+  @Override
+  public void handle(RoutingContext rc) {
+    if (rate == 0) {
+      rc.next();
+      return;
+    }
+    String client = addresses.clientOf(rc.request().remoteAddress(), rc.request().headers());
+    boolean allowed;
+    synchronized (budgets) {
+      allowed = budgets.computeIfAbsent(client, c -> new PublishBudget(rate, burst)).take(System.nanoTime());
+    }
+    if (!allowed) {
+      rc.fail(new ProtocolException(ErrorCode.RATE_LIMITED, "more than " + rate
+          + " API requests a second from this address (limits.apiRate, limits.apiBurst)"));
+      return;
+    }
+    rc.next();
+  }
+}

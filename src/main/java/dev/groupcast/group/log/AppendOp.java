@@ -1,0 +1,116 @@
+package dev.groupcast.group.log;
+
+import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Appends a batch of publications to a group's log on the entry's owner, in one operation: the seqs,
+ * the history and the duplicate check happen together, atomically. The same processor runs on the
+ * backup, where it computes the same result from the same log: everything it decides comes from the
+ * log and from its own fields ({@code now}, the new epoch, the batch id), never from the clock of the
+ * member it runs on. A retry (Hazelcast's, after a member left, or the node's) carries the same batch
+ * id and gets the first result back.
+ */
+public final class AppendOp implements EntryProcessor<String, GroupLog, Appended>, LogData {
+
+  private long batchId;
+  /** The epoch of the log if this append creates it. */
+  private String newEpoch;
+  private long now;
+  private LogLimits limits;
+  /** The highest seq of the group the publishing node knows was acknowledged. */
+  private long confirmed;
+  private List<Publication> publications;
+  /** Nodes that left the cluster, no longer to fan out to. */
+  private List<String> departed;
+  /** Whether the log may be created if the cluster holds none (see {@link GroupStore#append}). */
+  private boolean mayCreate;
+
+  public AppendOp() {
+    // for deserialization
+  }
+
+  public AppendOp(long batchId, String newEpoch, long now, LogLimits limits, long confirmed,
+                  List<Publication> publications, List<String> departed, boolean mayCreate) {
+    this.mayCreate = mayCreate;
+    this.batchId = batchId;
+    this.newEpoch = newEpoch;
+    this.now = now;
+    this.limits = limits;
+    this.confirmed = confirmed;
+    this.publications = publications;
+    this.departed = departed;
+  }
+
+  @Override
+  public Appended process(Map.Entry<String, GroupLog> entry) {
+    GroupLog log = entry.getValue();
+    if (log == null) {
+      if (!mayCreate) {
+        return null; // not now: the caller knew this group, whose log may be on its way back (a merge)
+      }
+      log = new GroupLog(newEpoch);
+    }
+    long[] seqs = log.append(batchId, publications, now, System.currentTimeMillis(), limits);
+    log.confirmed = Math.max(log.confirmed, confirmed);
+    for (String node : departed) {
+      log.subscribe(node, false);
+    }
+    entry.setValue(log);
+    return new Appended(log.epoch, seqs, List.copyOf(log.subscribers));
+  }
+
+  @Override
+  public EntryProcessor<String, GroupLog, Appended> getBackupProcessor() {
+    return this;
+  }
+
+  @Override
+  public int getClassId() {
+    return LogSerialization.APPEND;
+  }
+
+  @Override
+  public void writeData(ObjectDataOutput out) throws IOException {
+    out.writeLong(batchId);
+    out.writeString(newEpoch);
+    out.writeLong(now);
+    limits.writeTo(out);
+    out.writeLong(confirmed);
+    out.writeInt(publications.size());
+    for (Publication p : publications) {
+      p.writeTo(out);
+    }
+    out.writeInt(departed.size());
+    for (String d : departed) {
+      out.writeString(d);
+    }
+    out.writeBoolean(mayCreate);
+  }
+
+  @Override
+  public void readData(ObjectDataInput in) throws IOException {
+    batchId = in.readLong();
+    newEpoch = in.readString();
+    now = in.readLong();
+    limits = LogLimits.readFrom(in);
+    confirmed = in.readLong();
+    int n = in.readInt();
+    publications = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      publications.add(Publication.readFrom(in));
+    }
+    int d = in.readInt();
+    departed = new ArrayList<>(d);
+    for (int i = 0; i < d; i++) {
+      departed.add(in.readString());
+    }
+    mayCreate = in.readBoolean();
+  }
+}

@@ -1,0 +1,33 @@
+package dev.groupcast.group.log;
+
+import com.hazelcast.nio.serialization.DataSerializableFactory;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+
+/** Hazelcast's factory for the logs and their processors: compact, and no reflection per object. */
+public final class LogSerialization implements DataSerializableFactory {
+
+  public static final int FACTORY_ID = 0x6763; // "gc"
+  static final int GROUP_LOG = 1;
+  static final int APPEND = 2;
+  static final int APPENDED = 3;
+  static final int READ = 4;
+  static final int SLICE = 5;
+  static final int SUBSCRIBE = 6;
+  static final int POSITION_OP = 7;
+  static final int POSITION = 8;
+
+  @Override
+  public IdentifiedDataSerializable create(int typeId) {
+    return switch (typeId) {
+      case GROUP_LOG -> new GroupLog();
+      case APPEND -> new AppendOp();
+      case APPENDED -> new Appended();
+      case READ -> new ReadOp();
+      case SLICE -> new Slice();
+      case SUBSCRIBE -> new SubscribeOp();
+      case POSITION_OP -> new PositionOp();
+      case POSITION -> new Position();
+      default -> null;
+    };
+  }
+}

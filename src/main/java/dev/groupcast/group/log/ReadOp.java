@@ -1,0 +1,103 @@
+package dev.groupcast.group.log;
+
+import com.hazelcast.core.ReadOnly;
+import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the messages after {@code since} on the entry's owner, without changing anything.
+ *
+ * <p>A read never hands out a message that may not be replicated. An owner cut off from the
+ * others keeps serving until its split-brain protection notices (a heartbeat tolerance), and an append
+ * it took in that time may exist on it alone: it was never acknowledged nor fanned out, and the
+ * majority will give its seq to another message. So messages stored less than {@code minAgeMs} ago
+ * are withheld, unless their seq is at most {@code safeUpTo}, a seq the reader knows was
+ * acknowledged (it reached it through fan-out, which follows a successful append): those reach the
+ * reader live, or at its next read.
+ */
+public final class ReadOp implements EntryProcessor<String, GroupLog, Slice>, ReadOnly, LogData {
+
+  private long since;
+  /** The epoch {@code since} belongs to; null: whatever the log's. */
+  private String epoch;
+  private int limit;
+  private long safeUpTo;
+  private long minAgeMs;
+
+  public ReadOp() {
+    // for deserialization
+  }
+
+  public ReadOp(long since, String epoch, int limit, long safeUpTo, long minAgeMs) {
+    this.since = since;
+    this.epoch = epoch;
+    this.limit = limit;
+    this.safeUpTo = safeUpTo;
+    this.minAgeMs = minAgeMs;
+  }
+
+  @Override
+  public Slice process(Map.Entry<String, GroupLog> entry) {
+    GroupLog log = entry.getValue();
+    if (log == null) {
+      return new Slice(null, 0, since == 0 && epoch == null, List.of(), false);
+    }
+    if ((epoch != null && !epoch.equals(log.epoch)) || since > log.lastSeq) {
+      // a position in a stream this cluster no longer has: nothing of it can be replayed
+      return new Slice(log.epoch, log.lastSeq, false, List.of(), false);
+    }
+    boolean recovered = since + 1 >= log.firstHeld();
+    long youngFrom = System.currentTimeMillis() - minAgeMs; // the owner's clock, as the messages' `at`
+    List<LogMessage> out = new ArrayList<>();
+    boolean withheld = false;
+    for (LogMessage m : log.messages) {
+      if (m.seq() <= since) {
+        continue;
+      }
+      if (m.seq() > safeUpTo && m.at() > youngFrom) {
+        withheld = true;
+        break;
+      }
+      if (out.size() >= limit) {
+        withheld = true;
+        break;
+      }
+      out.add(m);
+    }
+    return new Slice(log.epoch, log.lastSeq, recovered, out, withheld);
+  }
+
+  @Override
+  public EntryProcessor<String, GroupLog, Slice> getBackupProcessor() {
+    return null;
+  }
+
+  @Override
+  public int getClassId() {
+    return LogSerialization.READ;
+  }
+
+  @Override
+  public void writeData(ObjectDataOutput out) throws IOException {
+    out.writeLong(since);
+    out.writeString(epoch);
+    out.writeInt(limit);
+    out.writeLong(safeUpTo);
+    out.writeLong(minAgeMs);
+  }
+
+  @Override
+  public void readData(ObjectDataInput in) throws IOException {
+    since = in.readLong();
+    epoch = in.readString();
+    limit = in.readInt();
+    safeUpTo = in.readLong();
+    minAgeMs = in.readLong();
+  }
+}
