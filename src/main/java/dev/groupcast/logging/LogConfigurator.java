@@ -37,7 +37,9 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
       "io.vertx", Level.INFO,
       // a message that reaches a group subscription as it is being closed is expected, not a fault
       "io.vertx.core.eventbus.impl.MessageConsumerImpl", Level.ERROR,
-      "com.hazelcast.cp.CPSubsystem", Level.ERROR);
+      "com.hazelcast.cp.CPSubsystem", Level.ERROR,
+      // groupcast turns the I/O balancer off on purpose (ClusterSetup): its "disabled" warning is not news
+      "com.hazelcast.internal.networking.nio.iobalancer.IOBalancer", Level.ERROR);
 
   @Override
   public ExecutionStatus configure(LoggerContext context) {
