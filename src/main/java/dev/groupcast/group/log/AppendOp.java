@@ -87,10 +87,7 @@ public final class AppendOp implements EntryProcessor<String, GroupLog, Appended
     for (Publication p : publications) {
       p.writeTo(out);
     }
-    out.writeInt(departed.size());
-    for (String d : departed) {
-      out.writeString(d);
-    }
+    out.writeStringArray(departed.toArray(String[]::new));
     out.writeBoolean(mayCreate);
   }
 
@@ -106,11 +103,7 @@ public final class AppendOp implements EntryProcessor<String, GroupLog, Appended
     for (int i = 0; i < n; i++) {
       publications.add(Publication.readFrom(in));
     }
-    int d = in.readInt();
-    departed = new ArrayList<>(d);
-    for (int i = 0; i < d; i++) {
-      departed.add(in.readString());
-    }
+    departed = List.of(in.readStringArray());
     mayCreate = in.readBoolean();
   }
 }

@@ -4,7 +4,6 @@ import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -57,20 +56,13 @@ public final class Appended implements LogData {
   public void writeData(ObjectDataOutput out) throws IOException {
     out.writeString(epoch);
     out.writeLongArray(seqs);
-    out.writeInt(subscribers.size());
-    for (String s : subscribers) {
-      out.writeString(s);
-    }
+    out.writeStringArray(subscribers.toArray(String[]::new));
   }
 
   @Override
   public void readData(ObjectDataInput in) throws IOException {
     epoch = in.readString();
     seqs = in.readLongArray();
-    int n = in.readInt();
-    subscribers = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      subscribers.add(in.readString());
-    }
+    subscribers = List.of(in.readStringArray());
   }
 }

@@ -160,10 +160,7 @@ public final class GroupLog implements LogData {
       out.writeLong(b.getKey());
       out.writeLongArray(b.getValue());
     }
-    out.writeInt(subscribers.size());
-    for (String s : subscribers) {
-      out.writeString(s);
-    }
+    out.writeStringArray(subscribers.toArray(String[]::new));
   }
 
   @Override
@@ -182,8 +179,6 @@ public final class GroupLog implements LogData {
     for (int i = in.readInt(); i > 0; i--) {
       batches.put(in.readLong(), in.readLongArray());
     }
-    for (int i = in.readInt(); i > 0; i--) {
-      subscribers.add(in.readString());
-    }
+    subscribers.addAll(List.of(in.readStringArray()));
   }
 }
