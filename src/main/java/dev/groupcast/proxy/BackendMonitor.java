@@ -5,6 +5,7 @@ import dev.groupcast.cluster.TlsOptions;
 import dev.groupcast.config.GroupcastConfig;
 import dev.groupcast.config.HostPort;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -34,7 +35,8 @@ public final class BackendMonitor extends VerticleBase {
   private final BackendPool pool;
   private final ClusterNodes nodes;
   private HttpClient client;
-  private boolean refreshing;
+  /** The discovery and check under way, if any (this verticle's context only). */
+  private Future<Void> refreshing;
   private boolean refreshAgain;
 
   public BackendMonitor(GroupcastConfig.Proxy config, GroupcastConfig.Tls tls, BackendPool pool, ClusterNodes nodes) {
@@ -60,6 +62,7 @@ public final class BackendMonitor extends VerticleBase {
     }
     client = vertx.createHttpClient(options);
     vertx.setPeriodic(config.healthInterval().toMillis(), id -> refresh());
+    pool.recheckWith(this::recheck);
     // at start the gateways (this node's too) may still answer 503 "starting": discover only, and let
     // the first periodic check judge them; passive health covers the meantime
     return refreshNow(false);
@@ -73,7 +76,7 @@ public final class BackendMonitor extends VerticleBase {
   }
 
   private void refresh() {
-    if (refreshing) {
+    if (refreshing != null) {
       refreshAgain = true;
       return;
     }
@@ -85,9 +88,18 @@ public final class BackendMonitor extends VerticleBase {
     });
   }
 
+  /**
+   * Discovers and checks every backend now, or joins the round already under way: however many
+   * requests find no usable backend at once, one round runs. Any thread.
+   */
+  private Future<Void> recheck() {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> (refreshing != null ? refreshing : refreshNow(true)).onComplete(ar -> done.complete()));
+    return done.future();
+  }
+
   private Future<Void> refreshNow(boolean check) {
-    refreshing = true;
-    return nodes.list()
+    Future<Void> round = nodes.list()
         .map(list -> {
           pool.replace(gateways(list));
           return null;
@@ -95,10 +107,14 @@ public final class BackendMonitor extends VerticleBase {
         .compose(v -> check ? checkAll() : Future.<Void>succeededFuture())
         .onFailure(e -> log.warn("backend discovery failed: {}", e.toString()))
         .eventually(() -> {
-          refreshing = false;
+          refreshing = null;
           return Future.succeededFuture();
         })
         .mapEmpty();
+    if (!round.isComplete()) {
+      refreshing = round;
+    }
+    return round;
   }
 
   static List<HostPort> gateways(List<JsonObject> nodes) {

@@ -15,6 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+import io.vertx.core.Future;
 
 /**
  * The backends the proxy may use, shared by all its event loops. The set is replaced as a whole
@@ -32,6 +35,8 @@ public final class BackendPool {
   private final int maxFails;
   private final long failTimeoutMs;
   private volatile Snapshot snapshot = new Snapshot(List.of(), new HashRing(List.of()));
+  /** Checks every backend again at once (the monitor's health check); null for static backends. */
+  private volatile Supplier<Future<Void>> recheck;
 
   public BackendPool(GroupcastConfig.Proxy config) {
     this.policy = BalancePolicy.of(config.balance(), config.hashKey());
@@ -44,6 +49,26 @@ public final class BackendPool {
 
   public List<Backend> backends() {
     return snapshot.backends();
+  }
+
+  /** Who can check every backend again at once, when a request finds none usable. */
+  void recheckWith(Supplier<Future<Void>> recheck) {
+    this.recheck = recheck;
+  }
+
+  boolean canRecheck() {
+    return recheck != null;
+  }
+
+  /**
+   * Checks every backend again now. A request that finds none usable waits for this rather than
+   * failing on a verdict up to {@code proxy.healthInterval} old: the usual case is gateways that
+   * turned ready a moment ago (a cluster starting, a rolling restart), as nginx retries every server
+   * before it gives up on all of them. Completes on any thread.
+   */
+  Future<Void> recheck() {
+    Supplier<Future<Void>> r = recheck;
+    return r == null ? Future.succeededFuture() : r.get();
   }
 
   /** Makes {@code addresses} the backend set, keeping the state of those already known. */

@@ -18,6 +18,8 @@ final class Exchange {
   private final Set<Backend> tried = new LinkedHashSet<>();
   private final Consumer<Exchange> connect;
   private Backend.Lease lease;
+  /** The backends were checked again once for this request, when none looked usable. */
+  boolean rechecked;
 
   /** {@code connect} takes the exchange to the next backend ({@link ProxyVerticle#connect}). */
   Exchange(HttpServerRequest request, boolean upgrade, Consumer<Exchange> connect) {

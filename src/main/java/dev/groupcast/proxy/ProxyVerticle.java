@@ -118,6 +118,15 @@ public final class ProxyVerticle extends VerticleBase {
     HttpServerRequest request = ex.request;
     boolean retry = ex.triedAny();
     Backend.Lease lease = ex.next(pool);
+    if (lease == null && !retry && !ex.rechecked && pool.canRecheck()) {
+      ex.rechecked = true; // once: every backend looks unusable, but that verdict may be a second old
+      pool.recheck().onComplete(ar -> context.runOnContext(v -> {
+        if (!request.response().closed()) {
+          connect(ex);
+        }
+      }));
+      return;
+    }
     if (lease == null) {
       ProxyErrors.fail(request, 502, "bad_gateway", retry ? "no backend accepted the connection" : "no backend available");
       return;

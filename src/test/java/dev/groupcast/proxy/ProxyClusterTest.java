@@ -76,6 +76,33 @@ class ProxyClusterTest {
     assertTrue(System.currentTimeMillis() - left < 2500, "a node that left gets no new clients within 2 s");
   }
 
+  /**
+   * A proxy whose every backend looked unusable at its last check looks again before it refuses: a
+   * gateway that turned ready since (a cluster starting, a rolling restart) gets the request at once
+   * rather than a 502 until the next {@code proxy.healthInterval}.
+   */
+  @Test
+  void aProxyThatSeesNoReadyBackendChecksAgainBeforeRefusing(Vertx vertx) {
+    List<Map<String, String>> envs = TestCluster.nodeEnvs("recheck", 2, Map.of("GROUPCAST_CLUSTER_EXPECTED_SIZE", "1",
+        "GROUPCAST_PROXY_HEALTH_INTERVAL", "1h")); // no periodic check comes to the rescue
+    envs.get(0).put("GROUPCAST_ROLES", "gateway,proxy");
+    cluster = TestCluster.start(envs.subList(0, 1));
+    cluster.node(0).state().markStopping(); // its own gateway takes no new clients from now on
+    // the second gateway joining makes the proxy check both at once: node1 stopping, node2 still starting
+    dev.groupcast.GroupcastNode second = Await.result(dev.groupcast.GroupcastNode.start(
+        dev.groupcast.config.ConfigLoader.load(null, envs.get(1))), 60);
+    try {
+      Await.until("recheck2 ready", 30, () -> second.state().ready());
+      WebClient http = WebClient.create(vertx);
+      io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer> answer =
+          Await.result(http.get(cluster.proxyPort(0), "127.0.0.1", "/health/ready").send());
+      assertEquals(200, answer.statusCode(), answer.bodyAsString());
+      assertEquals("recheck2", answer.bodyAsJsonObject().getString("node"));
+    } finally {
+      Await.result(second.close(), 30);
+    }
+  }
+
   private static void awaitReached(Vertx vertx, WebClient http, int proxyPort, Predicate<Set<String>> condition) {
     Promise<Void> done = Promise.promise();
     long deadline = System.currentTimeMillis() + 15_000;
