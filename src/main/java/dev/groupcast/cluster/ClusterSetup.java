@@ -28,6 +28,12 @@ import java.util.List;
  */
 public final class ClusterSetup {
 
+  /**
+   * Member attribute saying whether a member is a gateway ({@code "true"}) or a proxy-only node
+   * ({@code "false"}): the majority that may sequence counts gateways only.
+   */
+  public static final String GATEWAY_ATTRIBUTE = "groupcast.gateway";
+
   private ClusterSetup() {
   }
 
@@ -36,6 +42,7 @@ public final class ClusterSetup {
     Config hz = baseConfig();
     hz.setClusterName(cluster.name());
     hz.setInstanceName("groupcast-" + config.node().id() + "-" + cluster.port());
+    hz.getMemberAttributeConfig().setAttribute(GATEWAY_ATTRIBUTE, String.valueOf(!config.proxyOnly()));
     String ip = resolve(cluster.host());
 
     NetworkConfig network = hz.getNetworkConfig();

@@ -264,12 +264,14 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
     int port = proxyOnly && !r.given("cluster.port") ? 0 : r.port("cluster.port");
     int busPort = r.integer("cluster.busPort", 0, 65535);
     List<HostPort> members = members(r);
-    // 0: the members listed, this node included whether it is listed or not; Kubernetes, whose
-    // members are found through DNS, sets the replica count
+    // 0: the gateways listed, this node included whether it is listed or not (a proxy-only node is
+    // not counted: the majority is of the nodes that sequence); Kubernetes, whose members are found
+    // through DNS, sets the replica count
     int expected = r.integer("cluster.expectedSize", 0, 1000);
     if (expected == 0) {
       HostPort self = new HostPort(r.nonEmpty("cluster.host"), port);
-      expected = members.size() + (members.contains(self) ? 0 : 1);
+      boolean listed = members.contains(self);
+      expected = proxyOnly ? Math.max(1, members.size() - (listed ? 1 : 0)) : members.size() + (listed ? 0 : 1);
     }
     return new Cluster(r.nonEmpty("cluster.name"), r.nonEmpty("cluster.host"), port, busPort,
         members, discovery, service, expected);

@@ -29,7 +29,7 @@ final class GroupShard extends VerticleBase {
   public Future<?> start() {
     NodeMetrics metrics = NodeMetrics.of(vertx);
     feeds = new Feeds(vertx, hub.store(), hub.localBusId(), metrics, hub::acked);
-    sequencer = new Sequencer(hub.store(), new FanOut(vertx, hub.localBusId(), hub::liveNodes, feeds), metrics,
+    sequencer = new Sequencer(hub.store(), hub.localBusId(), new FanOut(vertx, hub.localBusId(), hub::liveNodes, feeds), metrics,
         hub::departed, hub::acked);
     vertx.setPeriodic(CHECK_INTERVAL_MS, id -> feeds.checkAll());
     return Future.succeededFuture();

@@ -32,6 +32,8 @@ final class Sequencer {
   static final int MAX_QUEUED_PER_GROUP = 10_000;
 
   private final GroupStore store;
+  /** This node's event-bus id: the log remembers each node's last batches by it. */
+  private final String origin;
   private final FanOut fanOut;
   private final NodeMetrics metrics;
   /** Nodes gone from the cluster, to drop from the groups' fan-out lists at their next append. */
@@ -41,9 +43,10 @@ final class Sequencer {
   /** A batch never exceeds what the group's history holds, so it cannot overwrite itself. */
   private final int maxBatch;
 
-  Sequencer(GroupStore store, FanOut fanOut, NodeMetrics metrics, java.util.function.Supplier<List<String>> departed,
+  Sequencer(GroupStore store, String origin, FanOut fanOut, NodeMetrics metrics, java.util.function.Supplier<List<String>> departed,
             java.util.function.ObjLongConsumer<String> acked) {
     this.store = store;
+    this.origin = origin;
     this.acked = acked;
     this.fanOut = fanOut;
     this.metrics = metrics;
@@ -86,7 +89,7 @@ final class Sequencer {
     long batchId = ThreadLocalRandom.current().nextLong();
     Future<Appended> appended;
     try {
-      appended = store.append(queue.group, batchId, publications, queue.confirmed, departed.get());
+      appended = store.append(queue.group, origin, batchId, publications, queue.confirmed, departed.get());
     } catch (RuntimeException e) {
       appended = Future.failedFuture(e); // e.g. Hazelcast shutting down: fail the batch, keep the queue moving
     }

@@ -36,6 +36,21 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theExpectedSizeCountsTheGatewaysListedNeverAProxyOnlyNode() {
+    Map<String, String> three = Map.of("GROUPCAST_CLUSTER_MEMBERS", "10.0.0.1:5701,10.0.0.2:5701,10.0.0.3:5701");
+    // a gateway not listed counts itself
+    assertEquals(4, ConfigLoader.load(null, three).cluster().expectedSize());
+    assertEquals(3, ConfigLoader.load(null, Map.of("GROUPCAST_CLUSTER_MEMBERS", "127.0.0.1:5701,10.0.0.2:5701,10.0.0.3:5701"))
+        .cluster().expectedSize());
+    // a proxy-only node lists the gateways it discovers through, and is not one of them
+    Map<String, String> proxy = new java.util.HashMap<>(three);
+    proxy.put("GROUPCAST_ROLES", "proxy");
+    GroupcastConfig p = ConfigLoader.load(null, proxy);
+    assertEquals(3, p.cluster().expectedSize());
+    assertEquals(2, p.cluster().quorum());
+  }
+
+  @Test
   void envNamesAreUpperSnakeCaseOfTheKeyPath() {
     assertEquals("GROUPCAST_HTTP_PORT", ConfigLoader.envName("http.port"));
     assertEquals("GROUPCAST_PROXY_READ_TIMEOUT", ConfigLoader.envName("proxy.readTimeout"));

@@ -145,7 +145,15 @@ class ClusterFaultsIT {
 
     fault.apply(lab, nodes);
     long faultStart = System.currentTimeMillis();
-    Thread.sleep(faultMs); // the fault itself: it must outlast failure detection (5 s), not a wait for a state
+    WebClient during = WebClient.create(vertx);
+    // the fault lasts faultMs (it must outlast failure detection, 5 s); meanwhile the two other nodes
+    // are watched, so the run proves the fault took hold (they dropped node 2) rather than assuming it
+    boolean survivorsDroppedIt = false;
+    while (System.currentTimeMillis() - faultStart < faultMs) {
+      survivorsDroppedIt |= clusterSize(during, nodes.get(0)) == 2 && clusterSize(during, nodes.get(1)) == 2;
+      Thread.sleep(250); // sampling pace while the fault runs its fixed course
+    }
+    during.close();
     fault.heal(lab, nodes);
     long healed = System.currentTimeMillis();
     WebClient http = WebClient.create(vertx);
@@ -227,6 +235,7 @@ class ClusterFaultsIT {
         name, acks.size(), publishers.stream().mapToInt(KeyedPublisher::attempts).sum(), errors, duplicates,
         seqConflicts, missingAcked, historyMismatch, subscriberConflicts, freshMissing, resets,
         healed - faultStart, merged - healed);
+    assertTrue(survivorsDroppedIt, "the fault never took hold: the other nodes kept node 2 in the cluster");
     assertEquals(0, seqConflicts, "a seq given to two messages");
     assertEquals(0, missingAcked, "acknowledged messages missing from a node's history at their seq");
     assertEquals(0, historyMismatch, "nodes' histories disagreeing");

@@ -390,6 +390,38 @@ class ClusterMessagingTest {
   }
 
   @Test
+  void aRepeatedPublishKeyIsStoredOnceAndAnsweredAsADuplicateOnAnyNode(Vertx vertx) {
+    WebClient http = WebClient.create(vertx);
+    try (WsClient member = client(vertx, 0); WsClient publisher = client(vertx, 1)) {
+      member.join("keys");
+      HttpResponse<Buffer> first = Await.result(http.post(cluster.httpPort(2), "127.0.0.1", "/api/groups/keys/messages")
+          .putHeader("Idempotency-Key", "order-17").sendJsonObject(new JsonObject().put("n", 1)));
+      assertEquals(202, first.statusCode(), first.bodyAsString());
+      long seq = first.bodyAsJsonObject().getLong("seq");
+      // the same key again, through another node: nothing stored, the first seq
+      HttpResponse<Buffer> again = Await.result(http.post(cluster.httpPort(0), "127.0.0.1", "/api/groups/keys/messages")
+          .putHeader("Idempotency-Key", "order-17").sendJsonObject(new JsonObject().put("n", 1)));
+      assertEquals(202, again.statusCode());
+      assertEquals(new JsonObject().put("seq", seq).put("duplicate", true), again.bodyAsJsonObject());
+      // and as a frame key
+      JsonObject ack = publisher.request(new JsonObject().put("type", "publish").put("group", "keys")
+          .put("body", 2).put("key", "order-18"));
+      JsonObject dup = publisher.request(new JsonObject().put("type", "publish").put("group", "keys")
+          .put("body", 2).put("key", "order-18"));
+      assertEquals(seq + 1, ack.getLong("seq"));
+      assertEquals(ack.getLong("seq"), dup.getLong("seq"));
+      assertEquals(true, dup.getBoolean("duplicate"), dup.encode());
+      assertEquals(seq, member.nextMessage("keys").getLong("seq"));
+      assertEquals(seq + 1, member.nextMessage("keys").getLong("seq"));
+      member.ping();
+      assertTrue(member.inbox().stream().noneMatch(f -> "message".equals(f.getString("type"))),
+          "each key delivered once: " + member.inbox());
+      assertError(http.post(cluster.httpPort(0), "127.0.0.1", "/api/groups/keys/messages")
+          .putHeader("Idempotency-Key", "k".repeat(129)).sendBuffer(Buffer.buffer("1")), 400, "bad_request");
+    }
+  }
+
+  @Test
   void httpApiAnswersBadInputWithJsonErrors(Vertx vertx) {
     WebClient http = WebClient.create(vertx);
     int port = cluster.httpPort(0);

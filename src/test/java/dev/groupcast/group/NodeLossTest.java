@@ -71,6 +71,33 @@ class NodeLossTest {
     }
   }
 
+  /**
+   * A node left without a majority of {@code cluster.expectedSize} refuses to sequence: a publish gets
+   * {@code unavailable} (frame) and {@code 503 {"code":"unavailable"}} (HTTP), and the node is not
+   * ready ({@code no_quorum}), rather than handing out seqs alone.
+   */
+  @Test
+  void aNodeWithoutAMajorityRefusesPublishesWithUnavailable(Vertx vertx) {
+    cluster = TestCluster.start(2, Map.of()); // expected size 2: both must be up
+    io.vertx.ext.web.client.WebClient http = io.vertx.ext.web.client.WebClient.create(vertx);
+    try (WsClient client = WsClient.connect(vertx, cluster.httpPort(0))) {
+      assertEquals(1L, client.publish("minority", "before").getLong("seq"));
+      cluster.crash(1);
+      dev.groupcast.support.Await.until("node1 not ready: no_quorum", 20, () -> !cluster.node(0).state().ready());
+      JsonObject refused = client.publish("minority", "alone");
+      assertEquals("error", refused.getString("type"), refused.encode());
+      assertEquals("unavailable", refused.getString("code"), refused.encode());
+      io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer> api = dev.groupcast.support.Await.result(
+          http.post(cluster.httpPort(0), "127.0.0.1", "/api/groups/minority/messages").sendJsonObject(new JsonObject()));
+      assertEquals(503, api.statusCode(), api.bodyAsString());
+      assertEquals("unavailable", api.bodyAsJsonObject().getString("code"));
+      io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer> ready = dev.groupcast.support.Await.result(
+          http.get(cluster.httpPort(0), "127.0.0.1", "/health/ready").send());
+      assertEquals(503, ready.statusCode());
+      assertTrue(ready.bodyAsString().contains("no_quorum"), ready.bodyAsString());
+    }
+  }
+
   /** A group whose log (sequence and history) has its primary copy on the given member. */
   private static String groupOwnedBy(HazelcastInstance hz) {
     Member owner = hz.getCluster().getLocalMember();

@@ -19,6 +19,8 @@ import java.util.Map;
  */
 public final class AppendOp implements EntryProcessor<String, GroupLog, Appended>, LogData {
 
+  /** The publishing node (its event-bus id), whose batch ids are its own. */
+  private String origin;
   private long batchId;
   /** The epoch of the log if this append creates it. */
   private String newEpoch;
@@ -36,9 +38,10 @@ public final class AppendOp implements EntryProcessor<String, GroupLog, Appended
     // for deserialization
   }
 
-  public AppendOp(long batchId, String newEpoch, long now, LogLimits limits, long confirmed,
+  public AppendOp(String origin, long batchId, String newEpoch, long now, LogLimits limits, long confirmed,
                   List<Publication> publications, List<String> departed, boolean mayCreate) {
     this.mayCreate = mayCreate;
+    this.origin = origin;
     this.batchId = batchId;
     this.newEpoch = newEpoch;
     this.now = now;
@@ -57,10 +60,11 @@ public final class AppendOp implements EntryProcessor<String, GroupLog, Appended
       }
       log = new GroupLog(newEpoch);
     }
-    long[] seqs = log.append(batchId, publications, now, System.currentTimeMillis(), limits);
+    long[] seqs = log.append(origin, batchId, publications, now, System.currentTimeMillis(), limits);
     log.confirmed = Math.max(log.confirmed, confirmed);
     for (String node : departed) {
       log.subscribe(node, false);
+      log.batches.forget(node);
     }
     entry.setValue(log);
     return new Appended(log.epoch, seqs, List.copyOf(log.subscribers));
@@ -78,6 +82,7 @@ public final class AppendOp implements EntryProcessor<String, GroupLog, Appended
 
   @Override
   public void writeData(ObjectDataOutput out) throws IOException {
+    out.writeString(origin);
     out.writeLong(batchId);
     out.writeString(newEpoch);
     out.writeLong(now);
@@ -93,6 +98,7 @@ public final class AppendOp implements EntryProcessor<String, GroupLog, Appended
 
   @Override
   public void readData(ObjectDataInput in) throws IOException {
+    origin = in.readString();
     batchId = in.readLong();
     newEpoch = in.readString();
     now = in.readLong();

@@ -23,9 +23,6 @@ import java.util.Map;
  */
 public final class GroupLog implements LogData {
 
-  /** Appends remembered by batch id, so a retry of one of them is answered with its first result. */
-  static final int BATCHES_KEPT = 16;
-
   String epoch;
   long lastSeq;
   /** The highest seq a publishing node reported as acknowledged (see {@link LogMerge}). */
@@ -34,8 +31,8 @@ public final class GroupLog implements LogData {
   long bytes;
   /** Publish key -> {seq, ts}, oldest first. */
   final LinkedHashMap<String, long[]> keys = new LinkedHashMap<>();
-  /** Batch id -> the seqs it got (negative: a duplicate of that seq), oldest first. */
-  final LinkedHashMap<Long, long[]> batches = new LinkedHashMap<>();
+  /** Each publishing node's last batches: id -> the seqs it got (negative: a duplicate of that seq). */
+  final RecentBatches batches = new RecentBatches();
   /** Event-bus node ids of the nodes with members of the group. */
   final List<String> subscribers = new ArrayList<>(2);
 
@@ -64,10 +61,11 @@ public final class GroupLog implements LogData {
   /**
    * Appends {@code publications} in order: each gets the next seq, unless its key was published in
    * the last {@code ttl}, in which case it gets that message's seq again, marked as a duplicate
-   * (negative). A batch id seen before returns its first result unchanged.
+   * (negative). A batch id that {@code origin} (the publishing node) sent before returns its first
+   * result unchanged.
    */
-  long[] append(long batchId, List<Publication> publications, long now, long at, LogLimits limits) {
-    long[] known = batches.get(batchId);
+  long[] append(String origin, long batchId, List<Publication> publications, long now, long at, LogLimits limits) {
+    long[] known = batches.get(origin, batchId);
     if (known != null) {
       return known;
     }
@@ -93,10 +91,7 @@ public final class GroupLog implements LogData {
     while (keys.size() > limits.maxKeys()) {
       removeEldest(keys);
     }
-    batches.put(batchId, seqs);
-    while (batches.size() > BATCHES_KEPT) {
-      removeEldest(batches);
-    }
+    batches.put(origin, batchId, seqs);
     return seqs;
   }
 
@@ -155,11 +150,7 @@ public final class GroupLog implements LogData {
       out.writeLong(k.getValue()[0]);
       out.writeLong(k.getValue()[1]);
     }
-    out.writeInt(batches.size());
-    for (Map.Entry<Long, long[]> b : batches.entrySet()) {
-      out.writeLong(b.getKey());
-      out.writeLongArray(b.getValue());
-    }
+    batches.writeTo(out);
     out.writeStringArray(subscribers.toArray(String[]::new));
   }
 
@@ -176,9 +167,7 @@ public final class GroupLog implements LogData {
     for (int i = in.readInt(); i > 0; i--) {
       keys.put(in.readString(), new long[] {in.readLong(), in.readLong()});
     }
-    for (int i = in.readInt(); i > 0; i--) {
-      batches.put(in.readLong(), in.readLongArray());
-    }
+    batches.readFrom(in);
     subscribers.addAll(List.of(in.readStringArray()));
   }
 }

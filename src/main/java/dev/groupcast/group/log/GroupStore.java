@@ -90,8 +90,7 @@ public final class GroupStore {
     hz.getSerializationConfig().addDataSerializableFactory(LogSerialization.FACTORY_ID, new LogSerialization());
     // a majority of recently heard members; the same function answers this node's own check after an
     // append (majorityReachable), computed then rather than from the protection's last evaluation
-    RecentlyActiveSplitBrainProtectionFunction heard =
-        new RecentlyActiveSplitBrainProtectionFunction(cluster.quorum(), QUORUM_TOLERANCE_MS);
+    RecentlyActiveSplitBrainProtectionFunction heard = new GatewayMajority(cluster.quorum(), QUORUM_TOLERANCE_MS);
     hz.getUserContext().put(HEARD, heard);
     hz.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(QUORUM, true, cluster.quorum())
         .setFunctionImplementation(heard).setProtectOn(SplitBrainProtectionOn.READ_WRITE));
@@ -125,17 +124,17 @@ public final class GroupStore {
    * seen with its first result, so however often it is sent, it is stored once. Past that, or when
    * this node cannot reach a majority, it fails with {@code unavailable}.
    */
-  public Future<Appended> append(String group, long batchId, List<Publication> publications, long confirmed,
-                                 List<String> departed) {
+  public Future<Appended> append(String group, String origin, long batchId, List<Publication> publications,
+                                 long confirmed, List<String> departed) {
     Promise<Appended> result = ((ContextInternal) vertx.getOrCreateContext()).promise();
-    appendAttempt(group, batchId, publications, confirmed, departed, System.currentTimeMillis(), 1, result);
+    appendAttempt(group, origin, batchId, publications, confirmed, departed, System.currentTimeMillis(), 1, result);
     return result.future();
   }
 
-  private void appendAttempt(String group, long batchId, List<Publication> publications, long confirmed,
+  private void appendAttempt(String group, String origin, long batchId, List<Publication> publications, long confirmed,
                              List<String> departed, long firstAt, int attempt, Promise<Appended> result) {
     long now = System.currentTimeMillis();
-    AppendOp op = new AppendOp(batchId, Epochs.next(), now, limits, confirmed, publications, departed,
+    AppendOp op = new AppendOp(origin, batchId, Epochs.next(), now, limits, confirmed, publications, departed,
         known.mayCreate(group, now));
     CompletionStage<Appended> stage;
     try {
@@ -172,7 +171,7 @@ public final class GroupStore {
         return;
       }
       long delay = Math.min(1000, 50L << Math.min(attempt, 5));
-      vertx.setTimer(delay, id -> appendAttempt(group, batchId, publications, confirmed, departed, firstAt,
+      vertx.setTimer(delay, id -> appendAttempt(group, origin, batchId, publications, confirmed, departed, firstAt,
           attempt + 1, result));
     });
   }
