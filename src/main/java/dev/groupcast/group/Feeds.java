@@ -301,7 +301,11 @@ final class Feeds {
         continue;
       }
       if (m.seq() > f.next) {
-        lost(f, m.seq() - 1); // trimmed before this node could read them
+        // trimmed before this node could read them: the members are told, and go on from the latest
+        // seq this read vouches for (reset's S is the group's latest), then live, like a resume
+        // that could not recover; what the read holds beyond the gap is not replayed
+        lost(f, slice.withheld() ? slice.messages().get(slice.messages().size() - 1).seq() : slice.lastSeq());
+        continue;
       }
       dispatch(f, m.seq(), Frames.message(f.group, m.seq(), m.from(), m.body(), m.ts()), m.ts());
     }
