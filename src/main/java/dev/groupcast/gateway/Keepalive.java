@@ -1,6 +1,5 @@
 package dev.groupcast.gateway;
 
-import dev.groupcast.error.CloseCodes;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
@@ -20,7 +19,11 @@ final class Keepalive {
 
   private final long pingIntervalNanos;
   private final long pongTimeoutNanos;
-  private final Map<ServerWebSocket, long[]> sockets = new HashMap<>(); // {lastPingAt, unansweredSince}
+  /** Per socket: {lastPingAt, unansweredSince}, and how to close it when its pong is late. */
+  private record Watched(long[] state, Runnable timeout) {
+  }
+
+  private final Map<ServerWebSocket, Watched> sockets = new HashMap<>();
 
   Keepalive(Vertx vertx, Duration pingInterval, Duration pongTimeout) {
     this.pingIntervalNanos = pingInterval.toNanos();
@@ -29,9 +32,9 @@ final class Keepalive {
     vertx.setPeriodic(tick, id -> tick());
   }
 
-  void watch(ServerWebSocket ws) {
+  void watch(ServerWebSocket ws, Runnable timeout) {
     long[] state = {System.nanoTime(), 0};
-    sockets.put(ws, state);
+    sockets.put(ws, new Watched(state, timeout));
     ws.pongHandler(b -> state[1] = 0);
   }
 
@@ -43,12 +46,12 @@ final class Keepalive {
     long now = System.nanoTime();
     sockets.entrySet().removeIf(e -> {
       ServerWebSocket ws = e.getKey();
-      long[] state = e.getValue();
+      long[] state = e.getValue().state();
       if (ws.isClosed()) {
         return true;
       }
       if (state[1] != 0 && now - state[1] >= pongTimeoutNanos) {
-        ws.close(CloseCodes.PONG_TIMEOUT, "pong timeout");
+        e.getValue().timeout().run();
         return true;
       }
       if (now - state[0] >= pingIntervalNanos) {

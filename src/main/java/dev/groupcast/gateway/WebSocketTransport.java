@@ -8,6 +8,7 @@ import dev.groupcast.group.OutFrame;
 import dev.groupcast.group.Outbound;
 import dev.groupcast.group.Session;
 import dev.groupcast.net.FlushBatching;
+import dev.groupcast.net.GracefulClose;
 import dev.groupcast.net.PendingFlushes;
 import dev.groupcast.net.Upgrades;
 import dev.groupcast.net.WebSocketFrames;
@@ -89,9 +90,12 @@ final class WebSocketTransport implements Handler<RoutingContext> {
 
   private void attach(ServerWebSocket ws, ChannelHandlerContext raw, Admission.Admitted admitted) {
     ws.setWriteQueueMaxSize(sendQueueBytes);
-    Session session = new Session(new WebSocketOutbound(ws, raw, hub.metrics()), hub, settings, admission.auth(),
-        admitted.identity());
-    keepalive.watch(ws);
+    if (raw != null) {
+      GracefulClose.onProtocolViolation(raw);
+    }
+    WebSocketOutbound out = new WebSocketOutbound(ws, raw, hub.metrics());
+    Session session = new Session(out, hub, settings, admission.auth(), admitted.identity());
+    keepalive.watch(ws, () -> out.close(CloseCodes.PONG_TIMEOUT, "pong timeout"));
     ws.textMessageHandler(session::onText);
     ws.binaryMessageHandler(b -> session.onBinary());
     ws.closeHandler(v -> {
@@ -102,7 +106,7 @@ final class WebSocketTransport implements Handler<RoutingContext> {
     ws.exceptionHandler(e -> {
       if (e instanceof CorruptedWebSocketFrameException || e instanceof IllegalStateException) {
         // a frame or message over the hard size limit: say so with the standard close code
-        ws.close(CloseCodes.TOO_BIG, "message too big");
+        out.close(CloseCodes.TOO_BIG, "message too big");
       }
       log.debug("session {}: {}", session.id(), e.toString());
     });
@@ -140,6 +144,9 @@ final class WebSocketTransport implements Handler<RoutingContext> {
     public void send(OutFrame frame) {
       if (raw != null && raw.executor().inEventLoop()) {
         Channel channel = raw.channel();
+        if (GracefulClose.closing(channel)) {
+          return; // closed by the server: the client gets the close frame and nothing after it
+        }
         if (!channel.isWritable()) {
           // limits.sendQueueBytes already wait for this client (the channel's high-water mark, set by
           // setWriteQueueMaxSize): it resumes elsewhere with since
@@ -162,9 +169,9 @@ final class WebSocketTransport implements Handler<RoutingContext> {
     }
 
     private void slowConsumer() {
-      if (!ws.isClosed()) {
+      if (!ws.isClosed() && (raw == null || !GracefulClose.closing(raw.channel()))) {
         metrics.slowConsumer();
-        ws.close(CloseCodes.TRY_AGAIN_LATER, "slow consumer");
+        close(CloseCodes.TRY_AGAIN_LATER, "slow consumer");
       }
     }
 
@@ -174,9 +181,14 @@ final class WebSocketTransport implements Handler<RoutingContext> {
       raw.flush(); // from the batching handler's own context: straight to the socket
     }
 
+    /** Every close the server decides on: a close frame the client gets, then the socket closed. */
     @Override
     public void close(int code, String reason) {
-      ws.close((short) code, reason);
+      if (raw == null) {
+        ws.close((short) code, reason);
+      } else {
+        GracefulClose.close(raw, code, reason);
+      }
     }
   }
 }

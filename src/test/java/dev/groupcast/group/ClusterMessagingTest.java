@@ -340,6 +340,22 @@ class ClusterMessagingTest {
     assertEquals((short) 1009, c.awaitClose());
   }
 
+  /**
+   * A 4 MiB message, still being sent when the server refuses it: the client gets the 1009 close
+   * frame every time, never a reset (1006) from a socket closed over unread input.
+   */
+  @Test
+  void aHugeMessageIsRefusedWithACloseFrameEveryTime(Vertx vertx) {
+    String huge = "{\"type\":\"publish\",\"group\":\"g\",\"body\":\"" + "x".repeat(4 << 20) + "\"}";
+    java.util.List<Short> codes = new java.util.ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      WsClient c = client(vertx, i % 3);
+      c.sendTextUnconfirmed(huge);
+      codes.add(c.awaitClose());
+    }
+    assertEquals(java.util.Collections.nCopies(10, (short) 1009), codes);
+  }
+
   @Test
   void serverCodePublishingOnTheGroupAddressGoesThroughThePublishPath(Vertx vertx) {
     try (WsClient member = client(vertx, 1)) {

@@ -93,6 +93,11 @@ public abstract class FrameClient implements AutoCloseable {
     Await.result(write(text));
   }
 
+  /** Sends without waiting for the write to finish: the server may close the connection midway. */
+  public void sendTextUnconfirmed(String text) {
+    write(text);
+  }
+
   /** Sends a request with a fresh id and waits for the frame that answers it (reply or error). */
   public JsonObject request(JsonObject frame) {
     String id = "r" + ids.incrementAndGet();
