@@ -1,5 +1,6 @@
 package dev.groupcast.group;
 
+import dev.groupcast.error.ErrorCode;
 import dev.groupcast.group.log.GroupStore;
 import dev.groupcast.group.log.LogMessage;
 import dev.groupcast.group.log.Position;
@@ -37,11 +38,14 @@ final class Feeds {
   static final long GAP_WAIT_MS = 200;
   /** A feed nobody uses any more stays subscribed this long: members that come back find it ready. */
   static final long UNUSED_KEEP_MS = 30_000;
+  /** Batches a feed keeps while it checks with the cluster; older ones are read from history instead. */
+  static final int HELD_MAX = 1024;
 
   private final Vertx vertx;
   private final GroupStore store;
   private final String busId;
   private final NodeMetrics metrics;
+  private final long aheadWindow;
   private final Map<String, Feed> feeds = new HashMap<>();
   /** Tells the hub the highest acknowledged seq of a group that reached this node. */
   private final java.util.function.ObjLongConsumer<String> acked;
@@ -55,6 +59,9 @@ final class Feeds {
     this.store = store;
     this.busId = busId;
     this.metrics = metrics;
+    // a batch may run ahead of the next seq by what crosses on the wire; past a whole history it is
+    // either forged or already trimmed (then the feed resets anyway)
+    this.aheadWindow = store.limits().size() + (long) Sequencer.MAX_BATCH;
   }
 
   /** Starts delivering {@code group} to {@code local}; {@code boundary} gets where the feed stands. */
@@ -162,12 +169,27 @@ final class Feeds {
 
   /** A batch fanned out by the node that appended it (this one or another). */
   void onBatch(FeedBatch b) {
+    String misfit = misfit(b);
+    if (misfit != null) {
+      reject(b, misfit);
+      return;
+    }
     Feed f = feeds.get(b.group);
     if (f == null) {
       return; // no longer followed here: the fan-out list catches up at the next append
     }
     if (!f.ready || f.checking) {
+      if (f.held.size() >= HELD_MAX) {
+        f.held.remove(0); // the oldest goes: the check under way reads what it missed from history
+      }
       f.held.add(b);
+      return;
+    }
+    if (b.epoch.equals(f.epoch) && b.seqs[0] > f.next + aheadWindow) {
+      // far past anything this feed awaits: not buffered (a seq of 10^12 would keep it waiting
+      // for ever); history says whether the group really is there, and a real gap ends in a reset
+      reject(b, "seq " + b.seqs[0] + " far ahead of " + f.next);
+      catchUp(f, b.seqs[0] - 1);
       return;
     }
     if (!b.epoch.equals(f.epoch)) {
@@ -176,6 +198,28 @@ final class Feeds {
       return;
     }
     accept(f, b);
+  }
+
+  /** Why a batch cannot be part of any group's stream, or null: only the server makes batches. */
+  private static String misfit(FeedBatch b) {
+    if (b == null || !GroupNames.isValid(b.group) || b.epoch == null || b.epoch.isEmpty() || b.size() == 0
+        || b.seqs.length != b.frames.length || b.ts.length != b.frames.length) {
+      return "malformed";
+    }
+    long previous = 0;
+    for (long seq : b.seqs) {
+      if (seq <= previous) {
+        return "seqs not increasing from 1";
+      }
+      previous = seq;
+    }
+    return null;
+  }
+
+  /** Dropped and counted with the node's errors ({@code groupcast_errors_total{code="forbidden"}}). */
+  private void reject(FeedBatch b, String why) {
+    metrics.error(ErrorCode.FORBIDDEN, "dropped a fan-out batch: " + why);
+    log.warn("dropped a fan-out batch for group {}: {}", b == null ? null : b.group, why);
   }
 
   private void accept(Feed f, FeedBatch b) {

@@ -437,6 +437,47 @@ class ClusterMessagingTest {
     }
   }
 
+  /**
+   * The fan-out path takes only batches that fit a feed: one with a seq far past the stream (10^12),
+   * seqs out of order or a bad group name, sent to a node's feed address by anyone on the bus, is
+   * dropped and counted; the group's members never see it and keep getting the real stream.
+   */
+  @Test
+  void aFanOutBatchThatFitsNoFeedIsDroppedAndCounted(Vertx vertx) {
+    try (WsClient member = client(vertx, 0); WsClient publisher = client(vertx, 1)) {
+      JsonObject joined = member.join("fit");
+      String epoch = joined.getString("epoch");
+      long latest = joined.getLong("seq");
+      String feed = FanOut.address(cluster.node(0).hub().localBusId());
+      io.vertx.core.eventbus.DeliveryOptions codec = new io.vertx.core.eventbus.DeliveryOptions()
+          .setCodecName(FeedBatch.Codec.NAME);
+      java.util.function.LongFunction<OutFrame> forged =
+          seq -> Frames.message("fit", seq, "admin", "{\"forged\":true}", System.currentTimeMillis());
+      double before = forbiddenCount(vertx, 0);
+      io.vertx.core.eventbus.EventBus bus = cluster.node(1).vertx().eventBus();
+      bus.send(feed, new FeedBatch("fit", epoch, new long[] {1_000_000_000_000L}, new long[] {0},
+          new OutFrame[] {forged.apply(1_000_000_000_000L)}), codec);
+      bus.send(feed, new FeedBatch("fit", epoch, new long[] {latest + 2, latest + 1}, new long[] {0, 0},
+          new OutFrame[] {forged.apply(latest + 2), forged.apply(latest + 1)}), codec);
+      bus.send(feed, new FeedBatch("bad name", epoch, new long[] {latest + 1}, new long[] {0},
+          new OutFrame[] {forged.apply(latest + 1)}), codec);
+      Await.until("three forged batches counted", 10, () -> forbiddenCount(vertx, 0) >= before + 3);
+      long seq = publisher.publish("fit", "real").getLong("seq");
+      JsonObject next = member.nextMessage("fit");
+      assertEquals(seq, next.getLong("seq"));
+      assertEquals("real", next.getString("body"));
+      member.ping();
+      assertTrue(member.inbox().stream().noneMatch(f -> "admin".equals(f.getString("from"))), member.inbox().toString());
+    }
+  }
+
+  private static double forbiddenCount(Vertx vertx, int node) {
+    String metrics = Await.result(WebClient.create(vertx).get(cluster.httpPort(node), "127.0.0.1", "/metrics").send())
+        .bodyAsString();
+    return metrics.lines().filter(l -> l.startsWith("groupcast_errors_total{") && l.contains("code=\"forbidden\""))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+  }
+
   @Test
   void httpApiAnswersBadInputWithJsonErrors(Vertx vertx) {
     WebClient http = WebClient.create(vertx);
