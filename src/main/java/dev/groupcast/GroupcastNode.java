@@ -92,11 +92,13 @@ public final class GroupcastNode {
     if (config.has(Role.GATEWAY)) {
       Presence presence = new Presence(vertx, ask, config.node().id());
       int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
-      hub = new GroupHub(new GroupStore(vertx, hazelcast, config), presence, runtime.nodes(), instances);
+      hub = new GroupHub(new GroupStore(vertx, hazelcast, config), presence, runtime.nodes(), instances,
+          config.limits().queuedPublishBytes());
       stats.section("topGroups", new TopGroups(hub, localHubs)::get);
       ConnectionsPerAddress perAddress = new ConnectionsPerAddress(config.limits().connectionsPerIp(),
           config.http().trustedProxies());
-      ApiBudgets apiBudgets = new ApiBudgets(config.limits().apiRate(), config.limits().apiBurst(), perAddress);
+      ApiBudgets apiBudgets = new ApiBudgets(config.limits().apiRate(), config.limits().apiBurst(), perAddress,
+          config.auth().required());
       deployed = hub.start(vertx)
           .compose(id -> BindFailure.naming("http.port", config.http().host(), config.http().port(),
               vertx.deployVerticle(() -> new GatewayVerticle(config, hub, state, cluster, localHubs, perAddress, apiBudgets),

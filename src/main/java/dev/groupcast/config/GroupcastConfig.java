@@ -110,7 +110,7 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
    * so its default is higher than a connection's).
    */
   public record Limits(int maxMessageBytes, int publishRate, int publishBurst, int groupsPerConnection,
-                       int sendQueueBytes, int connectionsPerIp, int apiRate, int apiBurst) {
+                       int sendQueueBytes, int connectionsPerIp, int apiRate, int apiBurst, long queuedPublishBytes) {
   }
 
   /** {@code ws.*}: keepalive; a connection whose pong is later than {@code pongTimeout} is closed. */
@@ -191,7 +191,8 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
             r.integer("limits.sendQueueBytes", 1024, 1 << 30),
             r.integer("limits.connectionsPerIp", 0, 10_000_000),
             r.integer("limits.apiRate", 0, 10_000_000),
-            r.integer("limits.apiBurst", 1, 10_000_000)),
+            r.integer("limits.apiBurst", 1, 10_000_000),
+            r.integer("limits.queuedPublishBytes", 65536, Integer.MAX_VALUE)),
         new WebSocket(r.duration("ws.pingInterval", Duration.ofMillis(100)),
             r.duration("ws.pongTimeout", Duration.ofMillis(100))),
         auth(r),

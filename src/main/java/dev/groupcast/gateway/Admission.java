@@ -69,6 +69,19 @@ final class Admission {
         });
   }
 
+  /**
+   * Admits a bridge connection: counted against its address like any other; its tokens come later,
+   * in its messages' headers ({@link BridgeHook}), so none is asked for here.
+   */
+  Future<Admitted> admitBridge(SocketAddress peer, MultiMap headers) {
+    String address = perAddress.clientOf(peer, headers);
+    if (!perAddress.tryOpen(address)) {
+      return Future.failedFuture(new ProtocolException(ErrorCode.RATE_LIMITED,
+          "at most " + perAddress.limit() + " connections per client address (limits.connectionsPerIp)"));
+    }
+    return Future.succeededFuture(new Admitted(address));
+  }
+
   /** An admitted connection: who it proved to be (null: anonymous) and its place in the address count. */
   final class Admitted {
 

@@ -1,5 +1,6 @@
 package dev.groupcast.gateway;
 
+import dev.groupcast.auth.Credentials;
 import dev.groupcast.error.ErrorCode;
 import dev.groupcast.error.ProtocolException;
 import dev.groupcast.group.PublishBudget;
@@ -11,7 +12,8 @@ import java.util.Map;
 
 /**
  * The HTTP API's budget: every {@code /api} request draws on a token bucket of its client's address
- * (behind a trusted proxy, the client it forwards for), {@code limits.apiRate} a second and
+ * (behind a trusted proxy, the client it forwards for), or of its credential when {@code auth.required}
+ * is on, {@code limits.apiRate} a second and
  * {@code limits.apiBurst} at once; past it, 429
  * {@code rate_limited}. One per node, shared by its event loops. The addresses remembered are
  * bounded (the least recently seen are forgotten first, which only gives them a full bucket again).
@@ -30,7 +32,11 @@ public final class ApiBudgets implements Handler<RoutingContext> {
     }
   };
 
-  public ApiBudgets(int rate, int burst, ConnectionsPerAddress addresses) {
+  /** With {@code auth.required}, a request's credential (the API key, an admin token) is its budget's key. */
+  private final boolean perCredential;
+
+  public ApiBudgets(int rate, int burst, ConnectionsPerAddress addresses, boolean perCredential) {
+    this.perCredential = perCredential;
     this.rate = rate;
     this.burst = burst;
     this.addresses = addresses;
@@ -42,7 +48,12 @@ public final class ApiBudgets implements Handler<RoutingContext> {
       rc.next();
       return;
     }
-    String client = addresses.clientOf(rc.request().remoteAddress(), rc.request().headers());
+    // a service behind one address (or many services behind one NAT) is told apart by its key; a
+    // request without one counts against its address. Keys that do not authenticate are refused
+    // further on, at no cost to the cluster, and can only push other keys out of the bounded map
+    String credential = perCredential ? Credentials.admin(rc.request().headers()) : null;
+    String client = credential != null ? "key:" + credential
+        : "address:" + addresses.clientOf(rc.request().remoteAddress(), rc.request().headers());
     boolean allowed;
     synchronized (budgets) {
       allowed = budgets.computeIfAbsent(client, c -> new PublishBudget(rate, burst)).take(System.nanoTime());

@@ -31,32 +31,35 @@ import java.util.concurrent.ThreadLocalRandom;
 final class BridgeHook implements Handler<BridgeEvent> {
 
   /** A bridge connection: its id, who it proved to be, the groups it registered on, its budget. */
-  private record Client(String id, Identity identity, Set<String> groups, PublishBudget budget) {
+  private record Client(String id, Identity identity, Set<String> groups, PublishBudget budget,
+                        Admission.Admitted admitted) {
 
     Client as(Identity who) {
-      return new Client(id, who, groups, budget);
+      return new Client(id, who, groups, budget, admitted);
     }
   }
 
   /** Bridge connections of this event loop; the hook runs on the loop that owns them. */
   private final Map<SockJSSocket, Client> clients = new IdentityHashMap<>();
   private final Authenticator auth;
+  private final Admission admission;
   private final GroupHub hub;
   private final NodeMetrics metrics;
 
   private final int rate;
   private final int burst;
 
-  BridgeHook(Authenticator auth, GroupHub hub, NodeMetrics metrics, int rate, int burst) {
-    this.auth = auth;
+  BridgeHook(Admission admission, GroupHub hub, NodeMetrics metrics, int rate, int burst) {
+    this.admission = admission;
+    this.auth = admission.auth();
     this.hub = hub;
     this.metrics = metrics;
     this.rate = rate;
     this.burst = burst;
   }
 
-  private Client newClient() {
-    return new Client("bridge-" + randomId(), null, new HashSet<>(), new PublishBudget(rate, burst));
+  private Client newClient(Admission.Admitted admitted) {
+    return new Client("bridge-" + randomId(), null, new HashSet<>(), new PublishBudget(rate, burst), admitted);
   }
 
   @Override
@@ -64,13 +67,23 @@ final class BridgeHook implements Handler<BridgeEvent> {
     BridgeEventType type = event.type();
     switch (type) {
       case SOCKET_CREATED -> {
-        clients.put(event.socket(), newClient());
-        metrics.connectionOpened(NodeMetrics.TRANSPORT_BRIDGE);
-        event.complete(true);
+        // counted against its address like a WebSocket (limits.connectionsPerIp)
+        SockJSSocket socket = event.socket();
+        admission.admitBridge(socket.remoteAddress(), socket.headers()).onComplete(ar -> {
+          if (ar.failed()) {
+            metrics.error(ErrorCode.RATE_LIMITED, ar.cause().getMessage());
+            event.complete(false);
+            return;
+          }
+          clients.put(socket, newClient(ar.result()));
+          metrics.connectionOpened(NodeMetrics.TRANSPORT_BRIDGE);
+          event.complete(true);
+        });
       }
       case SOCKET_CLOSED -> {
         Client gone = clients.remove(event.socket());
         if (gone != null) {
+          gone.admitted().release();
           metrics.connectionClosed(NodeMetrics.TRANSPORT_BRIDGE);
           gone.groups().forEach(hub::unfollow);
         }
@@ -78,6 +91,9 @@ final class BridgeHook implements Handler<BridgeEvent> {
       }
       case UNREGISTER -> {
         Client client = clients.get(event.socket());
+        if (client != null) {
+          client.budget().take(System.nanoTime()); // it costs a feed change; never refused, as a leave
+        }
         String group = GroupNames.fromAddress(addressOf(event.getRawMessage()));
         if (client != null && group != null && client.groups().remove(group)) {
           hub.unfollow(group);
@@ -98,7 +114,11 @@ final class BridgeHook implements Handler<BridgeEvent> {
     boolean publishing = type != BridgeEventType.REGISTER;
     JsonObject raw = event.getRawMessage();
     JsonObject headers = raw.getValue("headers") instanceof JsonObject h ? h : new JsonObject();
-    Client client = clients.computeIfAbsent(event.socket(), s -> newClient());
+    Client client = clients.get(event.socket());
+    if (client == null) {
+      refuse(event, "unauthorized"); // not admitted (or already gone): nothing passes
+      return;
+    }
     // publishes, sends and registrations cost the cluster work: the connection's budget, as on /ws
     if (!client.budget().take(System.nanoTime())) {
       metrics.error(ErrorCode.RATE_LIMITED, "a bridge connection went over limits.publishRate");

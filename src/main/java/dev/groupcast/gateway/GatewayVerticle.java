@@ -88,7 +88,7 @@ public final class GatewayVerticle extends VerticleBase {
     }
     router.route("/sockjs/*").subRouter(SockJSTransport.router(vertx, local, settings, limits.sendQueueBytes(), admission));
     router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, SockJSTransport.options())
-        .bridge(bridgeOptions(), new BridgeHook(auth, hub, NodeMetrics.of(vertx), limits.publishRate(), limits.publishBurst())));
+        .bridge(bridgeOptions(), new BridgeHook(admission, hub, NodeMetrics.of(vertx), limits.publishRate(), limits.publishBurst())));
     ApiRoutes.mount(router, hub, cluster, maxBytes, auth, apiBudgets);
     OpsRoutes.mountAdmin(router, cluster, auth);
     router.route().handler(StaticHandler.create(OpsRoutes.WEB_ROOT).setDefaultContentEncoding("UTF-8"));

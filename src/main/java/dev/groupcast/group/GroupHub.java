@@ -61,6 +61,9 @@ public final class GroupHub {
   private final Presence presence;
   private final ClusterNodes nodes;
   private final int shardCount;
+  /** Bytes of encoded publishes accepted and not yet stored, all groups together; bounded by {@link #queuedPublishBytes}. */
+  private final java.util.concurrent.atomic.AtomicLong queuedBytes = new java.util.concurrent.atomic.AtomicLong();
+  private final long queuedPublishBytes;
   private final List<GroupShard> shards = new CopyOnWriteArrayList<>();
   private final Map<String, Long> departed = new ConcurrentHashMap<>();
   /** The highest seq this node knows was acknowledged, per group (see {@link #read}); bounded. */
@@ -71,7 +74,8 @@ public final class GroupHub {
   private Vertx vertx;
   private MessageConsumer<FeedBatch> feedConsumer;
 
-  public GroupHub(GroupStore store, Presence presence, ClusterNodes nodes, int shardCount) {
+  public GroupHub(GroupStore store, Presence presence, ClusterNodes nodes, int shardCount, long queuedPublishBytes) {
+    this.queuedPublishBytes = queuedPublishBytes;
     this.store = store;
     this.presence = presence;
     this.nodes = nodes;
@@ -155,6 +159,17 @@ public final class GroupHub {
       accepted.fail(new ProtocolException(ErrorCode.BAD_REQUEST, "body is not a JSON value"));
       return accepted.future();
     }
+    // the node's byte budget for publishes waiting for the cluster: past it a publish is refused at
+    // once, so a flood queues nothing and costs other groups nothing
+    long size = encoded.length();
+    if (queuedBytes.addAndGet(size) > queuedPublishBytes) {
+      queuedBytes.addAndGet(-size);
+      NodeMetrics.of(vertx).error(ErrorCode.RATE_LIMITED, "limits.queuedPublishBytes reached");
+      accepted.fail(new ProtocolException(ErrorCode.RATE_LIMITED,
+          "this node has too many publishes waiting for the cluster; retry later"));
+      return accepted.future();
+    }
+    accepted.future().onComplete(ar -> queuedBytes.addAndGet(-size));
     Sequencer.Pending pending = new Sequencer.Pending(new Publication(from, encoded, System.currentTimeMillis(), key),
         accepted);
     GroupShard shard = shard(group);

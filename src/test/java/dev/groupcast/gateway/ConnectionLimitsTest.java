@@ -38,17 +38,18 @@ class ConnectionLimitsTest {
 
   @BeforeAll
   static void start() {
-    cluster = TestCluster.start(1, Map.of(
-        "GROUPCAST_LIMITS_PUBLISH_RATE", "5",
-        "GROUPCAST_LIMITS_PUBLISH_BURST", "3",
-        "GROUPCAST_LIMITS_GROUPS_PER_CONNECTION", "3",
-        "GROUPCAST_LIMITS_SEND_QUEUE_BYTES", "65536",
-        "GROUPCAST_WS_PING_INTERVAL", "200ms",
-        "GROUPCAST_WS_PONG_TIMEOUT", "400ms",
-        "GROUPCAST_HTTP_ALLOWED_ORIGINS", "https://judges.example",
-        "GROUPCAST_LIMITS_CONNECTIONS_PER_IP", "12",
-        "GROUPCAST_HTTP_HEADER_TIMEOUT", "600ms",
-        "GROUPCAST_HTTP_TRUSTED_PROXIES", "127.0.0.1"));
+    cluster = TestCluster.start(1, Map.ofEntries(
+        Map.entry("GROUPCAST_LIMITS_PUBLISH_RATE", "5"),
+        Map.entry("GROUPCAST_LIMITS_PUBLISH_BURST", "3"),
+        Map.entry("GROUPCAST_LIMITS_GROUPS_PER_CONNECTION", "3"),
+        Map.entry("GROUPCAST_LIMITS_SEND_QUEUE_BYTES", "65536"),
+        Map.entry("GROUPCAST_WS_PING_INTERVAL", "200ms"),
+        Map.entry("GROUPCAST_WS_PONG_TIMEOUT", "400ms"),
+        Map.entry("GROUPCAST_HTTP_ALLOWED_ORIGINS", "https://judges.example"),
+        Map.entry("GROUPCAST_LIMITS_CONNECTIONS_PER_IP", "12"),
+        Map.entry("GROUPCAST_HTTP_HEADER_TIMEOUT", "600ms"),
+        Map.entry("GROUPCAST_HTTP_TRUSTED_PROXIES", "127.0.0.1"),
+        Map.entry("GROUPCAST_LIMITS_QUEUED_PUBLISH_BYTES", "65536")));
     port = cluster.httpPort(0);
   }
 
@@ -235,6 +236,60 @@ class ConnectionLimitsTest {
       open.forEach(ws -> Await.result(ws.close()));
       client.close();
     }
+  }
+
+  /** Event-bus bridge connections count against their address like WebSockets. */
+  @Test
+  void bridgeConnectionsCountAgainstTheirAddress(Vertx vertx) {
+    var client = vertx.createWebSocketClient(new io.vertx.core.http.WebSocketClientOptions().setMaxConnections(50));
+    List<io.vertx.core.http.WebSocket> bridges = new ArrayList<>();
+    try {
+      for (int i = 0; i < 12; i++) {
+        bridges.add(Await.result(client.connect(new WebSocketConnectOptions().setPort(port).setHost("127.0.0.1")
+            .setURI("/eventbus/websocket").addHeader("X-Forwarded-For", "203.0.113.30"))));
+      }
+      // the twelve bridge sockets are admitted as their sessions open: then the address is full
+      Await.until("a WebSocket from the bridges' address refused", 10, () -> {
+        Future<io.vertx.core.http.WebSocket> attempt = client.connect(forwardedFor("203.0.113.30"));
+        try {
+          Await.result(attempt).close();
+          return false;
+        } catch (AssertionError e) {
+          return e.getCause() instanceof UpgradeRejectedException r && r.getStatus() == 429;
+        }
+      });
+      Await.result(bridges.remove(0).close());
+      Await.until("a bridge closed frees its place", 10, () -> {
+        try {
+          Await.result(client.connect(forwardedFor("203.0.113.30"))).close();
+          return true;
+        } catch (AssertionError e) {
+          return false;
+        }
+      });
+    } finally {
+      bridges.forEach(ws -> ws.close());
+      client.close();
+    }
+  }
+
+  /** Publishes waiting for the cluster are bounded in bytes per node: past it, 429 at once. */
+  @Test
+  void publishesPastTheNodesQueuedBytesAreRefusedAtOnce(Vertx vertx) {
+    WebClient http = WebClient.create(vertx);
+    String big = "\"" + "q".repeat(30_000) + "\"";
+    List<Future<io.vertx.ext.web.client.HttpResponse<Buffer>>> answers = new ArrayList<>();
+    for (int i = 0; i < 40; i++) { // 1.2 MB at once against a budget of 64 KiB
+      answers.add(http.post(port, "127.0.0.1", "/api/groups/queued/messages")
+          .putHeader("X-Forwarded-For", "203.0.113." + (40 + i)).sendBuffer(Buffer.buffer(big)));
+    }
+    List<io.vertx.ext.web.client.HttpResponse<Buffer>> got = answers.stream().map(Await::result).toList();
+    long stored = got.stream().filter(r -> r.statusCode() == 202).count();
+    List<io.vertx.ext.web.client.HttpResponse<Buffer>> refused = got.stream().filter(r -> r.statusCode() == 429).toList();
+    assertEquals(40, stored + refused.size(), "every publish stored or refused");
+    assertTrue(stored > 0 && !refused.isEmpty(), "some stored, the rest refused: " + stored + " stored");
+    assertEquals("rate_limited", refused.get(0).bodyAsJsonObject().getString("code"));
+    http.close();
   }
 
   private static WebSocketConnectOptions forwardedFor(String chain) {
