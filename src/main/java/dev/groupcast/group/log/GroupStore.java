@@ -200,7 +200,12 @@ public final class GroupStore {
    */
   public Future<Position> subscribe(String group, String busId, boolean add) {
     if (!add) {
-      return call(logs.submitToKey(group, new SubscribeOp(busId, false, null, false)), false);
+      return call(logs.submitToKey(group, new SubscribeOp(busId, false, null, false)), false)
+          .onSuccess(p -> {
+            if (p.epoch() == null) {
+              known.forget(group); // freed (never used): the next use creates it at once
+            }
+          });
     }
     Promise<Position> result = ((ContextInternal) vertx.getOrCreateContext()).promise();
     subscribeAttempt(group, busId, result);

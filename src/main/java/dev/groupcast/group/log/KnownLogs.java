@@ -43,6 +43,11 @@ final class KnownLogs {
     }
   }
 
+  /** This node freed the group's log itself: nothing is on its way back. */
+  synchronized void forget(String group) {
+    seen.remove(group);
+  }
+
   /** The cluster changed (a merge, a member back): a log missing until now may still come back. */
   synchronized void clusterChanged(long now) {
     seen.replaceAll((group, since) -> since == PRESENT ? PRESENT : now);

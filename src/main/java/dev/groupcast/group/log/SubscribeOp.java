@@ -11,7 +11,7 @@ import java.util.Map;
  * Adds a node to the ones a group fans out to (creating the group's log, with a new epoch, if the
  * cluster holds none), or removes it. Atomic with appends: every append after it fans out to the
  * node, every one before it is at most the seq it returns, so the node's feed starts there and
- * misses nothing.
+ * misses nothing. Taking the last node off a log that never held a message frees it.
  */
 public final class SubscribeOp implements EntryProcessor<String, GroupLog, Position>, LogData {
 
@@ -41,6 +41,12 @@ public final class SubscribeOp implements EntryProcessor<String, GroupLog, Posit
       log = new GroupLog(newEpoch);
     }
     log.subscribe(busId, add);
+    if (!add && log.subscribers.isEmpty() && log.lastSeq == 0) {
+      // nobody follows it and nothing was ever published to it: nothing to keep (a client joining
+      // random names costs the cluster nothing once it leaves); a later use starts a new log
+      entry.setValue(null);
+      return Position.of(null, busId);
+    }
     entry.setValue(log);
     return Position.of(log, busId);
   }

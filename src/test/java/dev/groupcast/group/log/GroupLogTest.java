@@ -67,4 +67,21 @@ class GroupLogTest {
     assertEquals(3, log.firstHeld());
     assertEquals(3, log.messages.size());
   }
+
+  @Test
+  void theLastNodeLeavingALogThatNeverHeldAMessageFreesIt() {
+    java.util.Map.Entry<String, GroupLog> entry = new java.util.AbstractMap.SimpleEntry<>("random-name", null);
+    assertEquals("e1", new SubscribeOp("a", true, "e1", true).process(entry).epoch());
+    new SubscribeOp("b", true, "e2", true).process(entry);
+    new SubscribeOp("a", false, null, false).process(entry);
+    assertEquals(List.of("b"), entry.getValue().subscribers, "another node still follows it");
+    assertEquals(null, new SubscribeOp("b", false, null, false).process(entry).epoch());
+    assertEquals(null, entry.getValue(), "freed");
+
+    // a log that held a message keeps its epoch and seq for resumes, followed or not
+    new SubscribeOp("a", true, "e3", true).process(entry);
+    entry.getValue().append("a", 1, List.of(pub("m", null)), 0, 0, LIMITS);
+    new SubscribeOp("a", false, null, false).process(entry);
+    assertEquals(1, entry.getValue().lastSeq());
+  }
 }
