@@ -48,7 +48,7 @@ class AuthTest {
   @BeforeAll
   static void start() {
     cluster = TestCluster.start(1, Map.of("GROUPCAST_AUTH_REQUIRED", "true", "GROUPCAST_AUTH_JWT_SECRET", SECRET,
-        "GROUPCAST_AUTH_API_KEY", API_KEY));
+        "GROUPCAST_AUTH_API_KEY", API_KEY, "GROUPCAST_LIMITS_API_RATE", "10", "GROUPCAST_LIMITS_API_BURST", "20"));
     port = cluster.httpPort(0);
     issuer = JWTAuth.create(cluster.node(0).vertx(), new JWTAuthOptions()
         .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(SECRET)));
@@ -148,6 +148,22 @@ class AuthTest {
     assertEquals(202, Await.result(http.post(port, "127.0.0.1", "/api/groups/g/messages")
         .putHeader("Authorization", "Bearer " + token("ops", null, true)).sendBuffer(body)).statusCode());
     assertEquals(401, Await.result(http.get(port, "127.0.0.1", "/api/nodes").send()).statusCode());
+  }
+
+  /** With auth on, the API's budget is the credential's: one service over its budget stops no other. */
+  @Test
+  void theApiBudgetIsPerCredential(Vertx vertx) {
+    WebClient http = WebClient.create(vertx);
+    String greedy = "Bearer " + token("greedy-service", null, true);
+    java.util.List<io.vertx.core.Future<HttpResponse<Buffer>>> answers = new java.util.ArrayList<>();
+    for (int i = 0; i < 40; i++) { // burst 20
+      answers.add(http.get(port, "127.0.0.1", "/api/groups/budget/history").putHeader("Authorization", greedy).send());
+    }
+    long limited = answers.stream().map(Await::result).filter(r -> r.statusCode() == 429).count();
+    assertTrue(limited > 0, "the greedy credential is refused past its burst");
+    // the same address, another credential: its own budget
+    assertEquals(200, Await.result(http.get(port, "127.0.0.1", "/api/groups/budget/history")
+        .putHeader("X-Api-Key", API_KEY).send()).statusCode());
   }
 
   @Test
