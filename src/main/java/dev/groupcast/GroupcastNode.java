@@ -174,6 +174,9 @@ public final class GroupcastNode {
       }
     });
     if (hub != null) {
+      // members that joined between the hub's start and this listener (seconds, while the gateway
+      // started) were never announced: without this, fan-out would skip them until the next change
+      hub.membersMayHaveChanged();
       hazelcast.getLifecycleService().addLifecycleListener(event -> {
         if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
           log.info("merged back into the cluster after a split: checking every group");

@@ -369,6 +369,12 @@ public final class GroupHub {
     checkSoon();
   }
 
+  /** The cluster's members may have changed unannounced: fan out to whoever is there now. */
+  public void membersMayHaveChanged() {
+    refreshMembers();
+    checkSoon();
+  }
+
   /** Partitions lost every replica: their groups restart with new epochs; feeds find out now. */
   public void partitionLost() {
     checkSoon();
