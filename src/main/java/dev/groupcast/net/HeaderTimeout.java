@@ -45,7 +45,18 @@ public final class HeaderTimeout {
 
   /** Installs the timer on {@code server}; {@code requests} is the server's request handler. */
   public HttpServer install(HttpServer server, Handler<HttpServerRequest> requests) {
-    return server.connectionHandler(this::opened).requestHandler(request -> {
+    return install(server, connection -> { }, requests);
+  }
+
+  /**
+   * As above, with {@code opened} told of each new connection too (the server has one connection
+   * handler, and this takes it), before the connection has read anything.
+   */
+  public HttpServer install(HttpServer server, Handler<HttpConnection> opened, Handler<HttpServerRequest> requests) {
+    return server.connectionHandler(connection -> {
+      opened.handle(connection);
+      opened(connection);
+    }).requestHandler(request -> {
       Long timer = waitingForHead.remove(request.connection());
       if (timer != null) {
         vertx.cancelTimer(timer);

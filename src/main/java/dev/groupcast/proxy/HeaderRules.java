@@ -32,6 +32,9 @@ public final class HeaderRules {
     if (upgrade) {
       out.set(HttpHeaders.UPGRADE, "websocket");
       out.set(HttpHeaders.CONNECTION, "Upgrade");
+      // the only length RequestFraming lets through on an upgrade is 0: the proxy's own request has
+      // no body, so it states no length, and nothing behind has a body to wait for
+      out.remove(HttpHeaders.CONTENT_LENGTH);
     }
     String clientIp = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
     List<String> chain = in.getAll("X-Forwarded-For");

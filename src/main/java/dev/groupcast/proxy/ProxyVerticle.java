@@ -2,6 +2,7 @@ package dev.groupcast.proxy;
 
 import dev.groupcast.cluster.TlsOptions;
 import dev.groupcast.config.GroupcastConfig;
+import dev.groupcast.net.BothFramings;
 import dev.groupcast.net.HeaderTimeout;
 import dev.groupcast.net.Upgrades;
 import dev.groupcast.ops.NodeMetrics;
@@ -10,6 +11,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -19,6 +21,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -42,6 +46,8 @@ public final class ProxyVerticle extends VerticleBase {
   private final GroupcastConfig.Tls tls;
   private final BackendPool pool;
   private final Duration headerTimeout;
+  /** Connections that had a request refused for its framing, until they are gone (this event loop's). */
+  private final Map<HttpConnection, Boolean> refused = new WeakHashMap<>();
 
   private HttpClient client;
   private HttpClient tunnelClient;
@@ -89,17 +95,26 @@ public final class ProxyVerticle extends VerticleBase {
     if (tls.proxy()) {
       TlsOptions.server(options, tls);
     }
-    // garbage, long lines, large headers: Vert.x answers 400/414/431 and closes
-    return new HeaderTimeout(vertx, headerTimeout).install(vertx.createHttpServer(options), this::handle)
+    // garbage, long lines, large headers: Vert.x answers 400/414/431 and closes; a request framed
+    // both ways keeps both headers, for handle() to refuse
+    return new HeaderTimeout(vertx, headerTimeout)
+        .install(vertx.createHttpServer(options), connection -> BothFramings.install(connection, options), this::handle)
         .listen(config.port());
   }
 
   private void handle(HttpServerRequest request) {
     request.pause();
+    if (refused.containsKey(request.connection())) {
+      // pipelined behind a request refused for its framing: where it starts is one reading's guess,
+      // and it may be the request smuggled in that body
+      request.connection().close();
+      return;
+    }
     boolean upgrade = Upgrades.isWebSocketUpgrade(request.headers());
     String badFraming = RequestFraming.refusal(request.headers(), upgrade);
     if (badFraming != null) {
       // answered and closed: what follows on this connection cannot be told apart from a body
+      refused.put(request.connection(), Boolean.TRUE);
       request.response().putHeader(HttpHeaders.CONNECTION, "close")
           .endHandler(v -> request.connection().close());
       ProxyErrors.fail(request, 400, "bad_request", "refused: " + badFraming);

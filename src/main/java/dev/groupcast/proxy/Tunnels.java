@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * WebSocket upgrades as raw byte tunnels: the proxy makes its own upgrade request, and after the
  * backend's 101 copies bytes both ways without decoding frames, reading one side only while the other
  * can take more. A tunnel with no traffic either way for {@code proxy.readTimeout} is closed, and one
- * side closing closes the other.
+ * side closing closes the other once that other side got what was still on its way to it.
  */
 final class Tunnels {
 
@@ -69,6 +69,7 @@ final class Tunnels {
   /** Copies bytes both ways with backpressure until either side closes or both stay quiet too long. */
   private void join(NetSocket toClient, NetSocket toServer, ChannelHandlerContext server, Backend.Lease lease,
                     AccessLog.TunnelEnd logged) {
+    ChannelHandlerContext client = spliceable(toClient, server);
     AtomicBoolean closed = new AtomicBoolean();
     TunnelActivity[] idle = new TunnelActivity[1];
     lease.tunnelOpened();
@@ -81,14 +82,21 @@ final class Tunnels {
         if (logged != null) {
           logged.closed(idle[0] == null ? -1 : idle[0].bytes());
         }
-        toClient.close();
-        toServer.close();
+        if (client != null) {
+          // each side still gets what is queued for it (the relays started that already for the
+          // side that did not close), beneath Vert.x, whose close would wait for a stuck peer forever
+          LingeringClose.close(client.channel());
+          LingeringClose.close(server.channel());
+        } else {
+          toClient.close();
+          toServer.close();
+        }
       }
     };
     toClient.closeHandler(v -> closeBoth.run());
     toServer.closeHandler(v -> closeBoth.run());
-    idle[0] = splice(toClient, server, closeBoth);
-    if (idle[0] != null) {
+    if (client != null) {
+      idle[0] = splice(client, server, closeBoth);
       // bytes Vert.x took in before the relays went in still go out, ahead of what they read
       toClient.handler(toServer::write);
       toServer.handler(toClient::write);
@@ -103,19 +111,23 @@ final class Tunnels {
   }
 
   /**
-   * Puts a {@link Relay} in front of Vert.x on both connections when they share an event loop (the
-   * backend connection is opened from the client's): no Vert.x buffer copies, one flush per read.
-   * Vert.x's idle handlers go, since they turn every write's void promise into a promise with a
-   * listener: the relays keep the read timeout themselves. Returns that timer, or null when not spliced.
+   * The client connection's channel when both connections share an event loop (the backend
+   * connection is opened from the client's) and this runs on it: then they can be spliced. Else null.
    */
-  private TunnelActivity splice(NetSocket toClient, ChannelHandlerContext s, Runnable close) {
+  private static ChannelHandlerContext spliceable(NetSocket toClient, ChannelHandlerContext s) {
     if (!(toClient instanceof NetSocketInternal client) || s == null) {
       return null;
     }
     ChannelHandlerContext c = client.channelHandlerContext();
-    if (c.executor() != s.executor() || !c.executor().inEventLoop()) {
-      return null;
-    }
+    return c.executor() == s.executor() && c.executor().inEventLoop() ? c : null;
+  }
+
+  /**
+   * Puts a {@link Relay} in front of Vert.x on both connections: no Vert.x buffer copies, one flush
+   * per read. Vert.x's idle handlers go, since they turn every write's void promise into a promise
+   * with a listener: the relays keep the read timeout themselves. Returns that timer.
+   */
+  private TunnelActivity splice(ChannelHandlerContext c, ChannelHandlerContext s, Runnable close) {
     TunnelActivity idle = new TunnelActivity(c.executor(), readTimeout, close);
     c.pipeline().addBefore(c.name(), Relay.NAME, new Relay(s.channel(), idle));
     s.pipeline().addBefore(s.name(), Relay.NAME, new Relay(c.channel(), idle));

@@ -6,6 +6,7 @@ import dev.groupcast.config.GroupcastConfig;
 import dev.groupcast.support.Await;
 import dev.groupcast.support.RecordingBackend;
 import dev.groupcast.support.TestCluster;
+import io.netty.channel.socket.DuplexChannel;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -13,8 +14,10 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetServer;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
@@ -24,12 +27,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -64,6 +70,12 @@ class ProxyTest {
 
   /** Sends raw bytes and returns what the proxy answers until {@code enough} says so or it closes. */
   private static String raw(Vertx vertx, int port, String request, java.util.function.Predicate<String> enough) {
+    return raw(vertx, port, request, enough, Await.DEFAULT_SECONDS);
+  }
+
+  /** As above, failing when the answer takes longer than {@code seconds}. */
+  private static String raw(Vertx vertx, int port, String request, java.util.function.Predicate<String> enough,
+                            long seconds) {
     NetClient net = vertx.createNetClient();
     Promise<String> answer = Promise.promise();
     Buffer got = Buffer.buffer();
@@ -79,16 +91,20 @@ class ProxyTest {
       sock.write(request);
     }).onFailure(answer::fail);
     try {
-      return Await.result(answer.future());
+      return Await.result(answer.future(), seconds);
     } finally {
       net.close();
     }
   }
 
-  private static String acceptFor(String key) throws Exception {
-    byte[] sha1 = MessageDigest.getInstance("SHA-1")
-        .digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.US_ASCII));
-    return Base64.getEncoder().encodeToString(sha1);
+  private static String acceptFor(String key) {
+    try {
+      byte[] sha1 = MessageDigest.getInstance("SHA-1")
+          .digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.US_ASCII));
+      return Base64.getEncoder().encodeToString(sha1);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test
@@ -419,6 +435,7 @@ class ProxyTest {
       for (String request : List.of(
           upgrade + "Content-Length: 5\r\n\r\nhello",
           upgrade + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+          upgrade + "Content-Length: 0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
           "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n",
           "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd")) {
         String answer = raw(vertx, port, request, false);
@@ -429,6 +446,159 @@ class ProxyTest {
       assertEquals(0, backend.requests.size(), "nothing refused reached the backend");
       String fine = raw(vertx, port, upgrade + "Content-Length: 0\r\n\r\n", true);
       assertTrue(fine.startsWith("HTTP/1.1 101 "), fine);
+      assertNull(backend.lastRequest().getJsonObject("headers").getValue("content-length"),
+          "an upgrade carries no body, so no body length goes to the backend either");
+    }
+  }
+
+  @Test
+  void anUpgradeWithABodyGets400AndTheNextUpgradeToTheSameBackendSucceeds(Vertx vertx) {
+    try (RecordingBackend backend = RecordingBackend.start(vertx, "a")) {
+      // one backend: a poisoned pooled connection, if there were one, would be the next request's
+      int port = proxy(vertx, Map.of(), backend);
+      String upgrade = "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+      String refused = raw(vertx, port, upgrade + "Content-Length: 5\r\n\r\nhello", got -> false, 1);
+      assertTrue(refused.startsWith("HTTP/1.1 400 ") && refused.endsWith("<closed>"), refused);
+      String next = raw(vertx, port, upgrade + "\r\n", got -> got.contains("\r\n\r\n"), 1);
+      assertTrue(next.startsWith("HTTP/1.1 101 "), next);
+      assertEquals(1, backend.requests.size(), "only the upgrade without a body reached the backend");
+    }
+  }
+
+  @Test
+  void aBackendConnectionThatRefusedAnUpgradeIsClosedNotReused(Vertx vertx) {
+    try (RecordingBackend backend = RecordingBackend.start(vertx, "a")) {
+      int port = proxy(vertx, Map.of(), backend);
+      String upgrade = " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+      String refused = raw(vertx, port, "GET /status/403" + upgrade, got -> got.contains("from a"));
+      assertTrue(refused.startsWith("HTTP/1.1 403 "), refused);
+      awaitTrue(vertx, () -> backend.closedConnections.get() == 1, "the refusing connection is closed");
+      String next = raw(vertx, port, "GET /ws" + upgrade, true);
+      assertTrue(next.startsWith("HTTP/1.1 101 "), next);
+      assertEquals(2, backend.connections.get(), "the upgrade after a refusal gets a connection of its own");
+    }
+  }
+
+  @Test
+  void aRequestWithBothContentLengthAndTransferEncodingGets400(Vertx vertx) {
+    try (RecordingBackend backend = RecordingBackend.start(vertx, "a")) {
+      int port = proxy(vertx, Map.of(), backend);
+      // the classic smuggling shapes: whoever reads the body by one header finds a second request
+      // where the other reads a body
+      String smuggled = "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+      String chunks = "0\r\n\r\n" + smuggled;
+      for (String request : List.of(
+          "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: " + chunks.length()
+              + "\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks,
+          "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n"
+              + Integer.toHexString(smuggled.length()) + "\r\n" + smuggled + "\r\n0\r\n\r\n",
+          "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")) {
+        String answer = raw(vertx, port, request, false);
+        assertTrue(answer.startsWith("HTTP/1.1 400 ") && answer.endsWith("<closed>"), request + " -> " + answer);
+        assertEquals(1, answer.split("HTTP/1.1 ", -1).length - 1, "one answer, nothing behind it: " + answer);
+      }
+      assertEquals(0, backend.requests.size(), "nothing reached the backend: " + backend.requests);
+    }
+  }
+
+  @Test
+  void aCloseFrameTheBackendSendsJustBeforeClosingReachesTheClient(Vertx vertx) {
+    HandRolled backend = HandRolled.start(vertx, Buffer.buffer(CLOSE_1000), false);
+    try {
+      int port = proxy(vertx, Map.of(), "127.0.0.1:" + backend.port());
+      WebSocketClient client = vertx.createWebSocketClient();
+      for (int round = 0; round < 20; round++) {
+        Promise<Short> closed = Promise.promise();
+        Await.result(client.connect(port, "127.0.0.1", "/ws")
+            .onSuccess(ws -> ws.closeHandler(v -> closed.tryComplete(ws.closeStatusCode()))));
+        assertEquals(Short.valueOf((short) 1000), Await.result(closed.future(), 5), "round " + round);
+      }
+      client.close();
+    } finally {
+      Await.result(backend.server().close());
+    }
+  }
+
+  @Test
+  void aBurstTheBackendWritesJustBeforeClosingReachesTheClientWhole(Vertx vertx) {
+    int frames = 128;
+    int size = 32 * 1024;
+    Buffer burst = Buffer.buffer();
+    for (int i = 0; i < frames; i++) {
+      byte[] payload = new byte[size];
+      Arrays.fill(payload, (byte) i);
+      burst.appendByte((byte) 0x82).appendByte((byte) 126).appendShort((short) size).appendBytes(payload);
+    }
+    burst.appendBytes(CLOSE_1000);
+    HandRolled backend = HandRolled.start(vertx, burst, false);
+    try {
+      int port = proxy(vertx, Map.of(), "127.0.0.1:" + backend.port());
+      WebSocketClient client = vertx.createWebSocketClient();
+      for (int round = 0; round < 3; round++) {
+        int closedBefore = backend.closed().get();
+        List<Buffer> got = new ArrayList<>();
+        Promise<Short> closed = Promise.promise();
+        WebSocket ws = Await.result(client.connect(port, "127.0.0.1", "/ws").onSuccess(s -> {
+          // a slow reader: the burst piles up in the proxy while the backend is already gone
+          s.pause();
+          s.binaryMessageHandler(got::add);
+          s.closeHandler(v -> closed.tryComplete(s.closeStatusCode()));
+        }));
+        awaitTrue(vertx, () -> backend.closed().get() > closedBefore, "the backend closed its socket");
+        vertx.setTimer(200, id -> ws.resume());
+        assertEquals(Short.valueOf((short) 1000), Await.result(closed.future(), 10), "round " + round);
+        assertEquals(frames, got.size(), "round " + round);
+        for (int i = 0; i < frames; i++) {
+          assertEquals(size, got.get(i).length());
+          assertEquals((byte) i, got.get(i).getByte(size - 1));
+        }
+      }
+      client.close();
+    } finally {
+      Await.result(backend.server().close());
+    }
+  }
+
+  @Test
+  void aCloseFrameReachesAClientThatIsStillSendingWhenTheBackendCloses(Vertx vertx) {
+    // the proxy's side towards the client then holds unread input when it closes: closed as it was,
+    // the kernel sent a reset, and the client lost the close frame it had not read yet (1006)
+    HandRolled backend = HandRolled.start(vertx, Buffer.buffer(CLOSE_1000), true);
+    try {
+      int port = proxy(vertx, Map.of(), "127.0.0.1:" + backend.port());
+      WebSocketClient client = vertx.createWebSocketClient();
+      Buffer chunk = Buffer.buffer(new byte[60_000]);
+      List<Short> codes = new ArrayList<>();
+      for (int round = 0; round < 10; round++) {
+        Promise<Short> closed = Promise.promise();
+        Await.result(client.connect(port, "127.0.0.1", "/ws").onSuccess(ws -> {
+          ws.closeHandler(v -> closed.tryComplete(ws.closeStatusCode()));
+          ws.exceptionHandler(e -> { });
+          // as much as the tunnel takes, a few messages per event-loop turn, until the close
+          Runnable[] flood = new Runnable[1];
+          flood[0] = () -> {
+            for (int i = 0; i < 8 && !closed.future().isComplete() && !ws.writeQueueFull(); i++) {
+              ws.writeBinaryMessage(chunk);
+            }
+            if (closed.future().isComplete()) {
+              return;
+            }
+            if (ws.writeQueueFull()) {
+              ws.drainHandler(v -> flood[0].run());
+            } else {
+              vertx.runOnContext(v -> flood[0].run());
+            }
+          };
+          flood[0].run();
+        }));
+        codes.add(Await.result(closed.future(), 5));
+      }
+      assertEquals(Collections.nCopies(10, (short) 1000), codes);
+      client.close();
+    } finally {
+      Await.result(backend.server().close());
     }
   }
 
@@ -504,5 +674,56 @@ class ProxyTest {
       }
     });
     Await.result(done.future());
+  }
+
+  /** A WebSocket close frame with status 1000, as a server sends it (unmasked). */
+  private static final byte[] CLOSE_1000 = {(byte) 0x88, 0x02, 0x03, (byte) 0xE8};
+
+  /**
+   * A WebSocket backend with the handshake done by hand on a plain TCP server, so that a test picks the
+   * bytes that follow the 101 and how the socket closes. Abrupt: the 101, {@code after} and a close at
+   * once, the 101 and {@code after} in one write on every other connection (they reach the proxy
+   * together or apart). Lingering: {@code after} 150 ms after the 101, then the output shut down and
+   * the input read until the peer closes, as a server that wants its close frame read does.
+   */
+  private record HandRolled(NetServer server, int port, AtomicInteger closed) {
+
+    static HandRolled start(Vertx vertx, Buffer after, boolean lingering) {
+      AtomicInteger accepted = new AtomicInteger();
+      AtomicInteger closed = new AtomicInteger();
+      NetServer server = vertx.createNetServer().connectHandler(sock -> {
+        boolean together = accepted.incrementAndGet() % 2 == 0;
+        Buffer head = Buffer.buffer();
+        sock.closeHandler(v -> closed.incrementAndGet());
+        sock.handler(bytes -> {
+          if (!head.appendBuffer(bytes).toString().contains("\r\n\r\n")) {
+            return;
+          }
+          String key = null;
+          for (String line : head.toString().split("\r\n")) {
+            if (line.toLowerCase().startsWith("sec-websocket-key:")) {
+              key = line.substring(line.indexOf(':') + 1).trim();
+            }
+          }
+          Buffer answer = Buffer.buffer("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+              + "Connection: Upgrade\r\nSec-WebSocket-Accept: " + acceptFor(key) + "\r\n\r\n");
+          sock.handler(ignored -> { });
+          if (lingering) {
+            sock.write(answer);
+            vertx.setTimer(150, id -> sock.write(after).onComplete(written ->
+                ((DuplexChannel) ((NetSocketInternal) sock).channelHandlerContext().channel()).shutdownOutput()));
+          } else if (together) {
+            sock.write(answer.appendBuffer(after));
+            sock.close();
+          } else {
+            sock.write(answer);
+            sock.write(after);
+            sock.close();
+          }
+        });
+      });
+      Await.result(server.listen(0, "127.0.0.1"));
+      return new HandRolled(server, server.actualPort(), closed);
+    }
   }
 }

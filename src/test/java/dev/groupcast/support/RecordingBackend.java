@@ -32,6 +32,9 @@ public final class RecordingBackend implements AutoCloseable {
   public final AtomicInteger closedSockets = new AtomicInteger();
   /** Text frames taken in by {@code /ws?mute} sockets. */
   public final AtomicInteger received = new AtomicInteger();
+  /** TCP connections accepted, and those closed since: tells a pooled connection reused from a new one. */
+  public final AtomicInteger connections = new AtomicInteger();
+  public final AtomicInteger closedConnections = new AtomicInteger();
 
   private RecordingBackend(String id, int port, HttpServer server) {
     this.id = id;
@@ -45,6 +48,10 @@ public final class RecordingBackend implements AutoCloseable {
         .setWebSocketSubProtocols(List.of("groupcast.v1")));
     RecordingBackend backend = new RecordingBackend(id, port, server);
     server.requestHandler(backend::handle);
+    server.connectionHandler(c -> {
+      backend.connections.incrementAndGet();
+      c.closeHandler(v -> backend.closedConnections.incrementAndGet());
+    });
     Await.result(server.listen(port, "127.0.0.1"));
     return backend;
   }
