@@ -9,6 +9,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
@@ -70,7 +71,7 @@ public final class GracefulClose {
     channel.config().setAutoRead(true);
     raw.writeAndFlush(closeFrame(code, reason)).addListener(written -> {
       if (written.isSuccess() && channel instanceof DuplexChannel duplex && channel.isActive()) {
-        duplex.shutdownOutput();
+        shutOutput(channel, duplex);
         channel.eventLoop().schedule(() -> {
           channel.close();
         }, LINGER_MS, TimeUnit.MILLISECONDS);
@@ -78,6 +79,19 @@ public final class GracefulClose {
         channel.close();
       }
     });
+  }
+
+  /**
+   * Shuts the channel's output down (the peer reads what was sent, then the end of the stream); over
+   * TLS, close_notify first, so that the peer can tell the end from a truncation.
+   */
+  public static void shutOutput(Channel channel, DuplexChannel duplex) {
+    SslHandler tls = channel.pipeline().get(SslHandler.class);
+    if (tls == null) {
+      duplex.shutdownOutput();
+    } else {
+      tls.closeOutbound().addListener(notified -> duplex.shutdownOutput());
+    }
   }
 
   /**

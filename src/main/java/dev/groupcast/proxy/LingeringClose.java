@@ -5,7 +5,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.ScheduledFuture;
 
@@ -59,18 +58,8 @@ final class LingeringClose {
       deadline[0].cancel(false);
       deadline[0] = closeAfter(relay, LINGER_MS);
       // the peer reads what was sent, then the end of the stream, and closes its side: that ends it
-      shutOutput(channel, duplex);
+      GracefulClose.shutOutput(channel, duplex);
     });
-  }
-
-  /** Over TLS, close_notify first, so that the peer can tell the end from a truncation. */
-  private static void shutOutput(Channel channel, DuplexChannel duplex) {
-    SslHandler tls = channel.pipeline().get(SslHandler.class);
-    if (tls == null) {
-      duplex.shutdownOutput();
-    } else {
-      tls.closeOutbound().addListener(notified -> duplex.shutdownOutput());
-    }
   }
 
   private static ScheduledFuture<?> closeAfter(ChannelHandlerContext relay, long ms) {
