@@ -10,6 +10,7 @@ import dev.groupcast.group.GroupNames;
 import dev.groupcast.group.PublishBudget;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.BridgeEventType;
 import io.vertx.ext.web.handler.sockjs.BridgeEvent;
@@ -32,15 +33,16 @@ final class BridgeHook implements Handler<BridgeEvent> {
 
   /** A bridge connection: its id, who it proved to be, the groups it registered on, its budget. */
   private record Client(String id, Identity identity, Set<String> groups, PublishBudget budget,
-                        Admission.Admitted admitted) {
+                        Admission.Admitted admitted, InputPause inputPause) {
 
     Client as(Identity who) {
-      return new Client(id, who, groups, budget, admitted);
+      return new Client(id, who, groups, budget, admitted, inputPause);
     }
   }
 
   /** Bridge connections of this event loop; the hook runs on the loop that owns them. */
   private final Map<SockJSSocket, Client> clients = new IdentityHashMap<>();
+  private final Vertx vertx;
   private final Authenticator auth;
   private final Admission admission;
   private final GroupHub hub;
@@ -49,7 +51,8 @@ final class BridgeHook implements Handler<BridgeEvent> {
   private final int rate;
   private final int burst;
 
-  BridgeHook(Admission admission, GroupHub hub, NodeMetrics metrics, int rate, int burst) {
+  BridgeHook(Vertx vertx, Admission admission, GroupHub hub, NodeMetrics metrics, int rate, int burst) {
+    this.vertx = vertx;
     this.admission = admission;
     this.auth = admission.auth();
     this.hub = hub;
@@ -58,8 +61,9 @@ final class BridgeHook implements Handler<BridgeEvent> {
     this.burst = burst;
   }
 
-  private Client newClient(Admission.Admitted admitted) {
-    return new Client("bridge-" + randomId(), null, new HashSet<>(), new PublishBudget(rate, burst), admitted);
+  private Client newClient(SockJSSocket socket, Admission.Admitted admitted) {
+    return new Client("bridge-" + randomId(), null, new HashSet<>(), new PublishBudget(rate, burst), admitted,
+        new InputPause(vertx, socket));
   }
 
   @Override
@@ -75,7 +79,7 @@ final class BridgeHook implements Handler<BridgeEvent> {
             event.complete(false);
             return;
           }
-          clients.put(socket, newClient(ar.result()));
+          clients.put(socket, newClient(socket, ar.result()));
           metrics.connectionOpened(NodeMetrics.TRANSPORT_BRIDGE);
           event.complete(true);
         });
@@ -120,7 +124,10 @@ final class BridgeHook implements Handler<BridgeEvent> {
       return;
     }
     // publishes, sends and registrations cost the cluster work: the connection's budget, as on /ws
-    if (!client.budget().take(System.nanoTime())) {
+    long now = System.nanoTime();
+    if (!client.budget().take(now)) {
+      // refused, and read no further until a token is back (see Outbound#pauseInput)
+      client.inputPause().pause(client.budget().nanosUntilToken(now));
       metrics.error(ErrorCode.RATE_LIMITED, "a bridge connection went over limits.publishRate");
       refuse(event, ErrorCode.RATE_LIMITED.code());
       return;

@@ -77,7 +77,7 @@ public final class GatewayVerticle extends VerticleBase {
       router.route(browserFacing).handler(admission.origins());
     }
     router.get("/ws").handler(this::refuseWhenStopping)
-        .handler(new WebSocketTransport(local, settings, limits.sendQueueBytes(), keepalive, admission));
+        .handler(new WebSocketTransport(vertx, local, settings, limits.sendQueueBytes(), keepalive, admission));
     // SockJS clients start every session with /info: a draining node takes no new ones
     router.get("/sockjs/info").handler(this::refuseWhenStopping);
     router.get("/eventbus/info").handler(this::refuseWhenStopping);
@@ -88,7 +88,7 @@ public final class GatewayVerticle extends VerticleBase {
     }
     router.route("/sockjs/*").subRouter(SockJSTransport.router(vertx, local, settings, limits.sendQueueBytes(), admission));
     router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, SockJSTransport.options())
-        .bridge(bridgeOptions(), new BridgeHook(admission, hub, NodeMetrics.of(vertx), limits.publishRate(), limits.publishBurst())));
+        .bridge(bridgeOptions(), new BridgeHook(vertx, admission, hub, NodeMetrics.of(vertx), limits.publishRate(), limits.publishBurst())));
     ApiRoutes.mount(router, hub, cluster, maxBytes, auth, apiBudgets);
     OpsRoutes.mountAdmin(router, cluster, auth);
     router.route().handler(StaticHandler.create(OpsRoutes.WEB_ROOT).setDefaultContentEncoding("UTF-8"));

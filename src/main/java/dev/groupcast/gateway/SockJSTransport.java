@@ -70,14 +70,15 @@ final class SockJSTransport {
               e.code() == ErrorCode.RATE_LIMITED ? "too many connections" : "unauthorized");
           return;
         }
-        attach(sock, hub, settings, admission, ar.result());
+        attach(vertx, sock, hub, settings, admission, ar.result());
       });
     });
   }
 
-  private static void attach(SockJSSocket sock, LocalHub hub, Session.Settings settings, Admission admission,
-                             Admission.Admitted admitted) {
-    Session session = new Session(new SockJSOutbound(sock, hub.metrics()), hub, settings, admission.auth(),
+  private static void attach(Vertx vertx, SockJSSocket sock, LocalHub hub, Session.Settings settings,
+                             Admission admission, Admission.Admitted admitted) {
+    Session session = new Session(new SockJSOutbound(sock, hub.metrics(), new InputPause(vertx, sock)), hub, settings,
+        admission.auth(),
         admitted.identity());
     sock.handler(buffer -> session.onText(buffer.toString()));
     sock.endHandler(v -> session.onClose());
@@ -93,11 +94,16 @@ final class SockJSTransport {
     return values == null || values.isEmpty() ? null : values.get(0);
   }
 
-  private record SockJSOutbound(SockJSSocket sock, NodeMetrics metrics) implements Outbound {
+  private record SockJSOutbound(SockJSSocket sock, NodeMetrics metrics, InputPause inputPause) implements Outbound {
 
     @Override
     public String transport() {
       return NodeMetrics.TRANSPORT_SOCKJS;
+    }
+
+    @Override
+    public void pauseInput(long nanos) {
+      inputPause.pause(nanos);
     }
 
     @Override

@@ -20,6 +20,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -38,14 +39,16 @@ final class WebSocketTransport implements Handler<RoutingContext> {
 
   private static final Logger log = LoggerFactory.getLogger(WebSocketTransport.class);
 
+  private final Vertx vertx;
   private final LocalHub hub;
   private final Session.Settings settings;
   private final int sendQueueBytes;
   private final Keepalive keepalive;
   private final Admission admission;
 
-  WebSocketTransport(LocalHub hub, Session.Settings settings, int sendQueueBytes, Keepalive keepalive,
+  WebSocketTransport(Vertx vertx, LocalHub hub, Session.Settings settings, int sendQueueBytes, Keepalive keepalive,
                      Admission admission) {
+    this.vertx = vertx;
     this.hub = hub;
     this.settings = settings;
     this.sendQueueBytes = sendQueueBytes;
@@ -93,7 +96,7 @@ final class WebSocketTransport implements Handler<RoutingContext> {
     if (raw != null) {
       GracefulClose.onProtocolViolation(raw);
     }
-    WebSocketOutbound out = new WebSocketOutbound(ws, raw, hub.metrics());
+    WebSocketOutbound out = new WebSocketOutbound(ws, raw, hub.metrics(), new InputPause(vertx, ws));
     Session session = new Session(out, hub, settings, admission.auth(), admitted.identity());
     keepalive.watch(ws, () -> out.close(CloseCodes.PONG_TIMEOUT, "pong timeout"));
     ws.textMessageHandler(session::onText);
@@ -127,9 +130,11 @@ final class WebSocketTransport implements Handler<RoutingContext> {
     private final ServerWebSocket ws;
     private final ChannelHandlerContext raw;
     private final NodeMetrics metrics;
+    private final InputPause inputPause;
     private boolean flushPending;
 
-    WebSocketOutbound(ServerWebSocket ws, ChannelHandlerContext raw, NodeMetrics metrics) {
+    WebSocketOutbound(ServerWebSocket ws, ChannelHandlerContext raw, NodeMetrics metrics, InputPause inputPause) {
+      this.inputPause = inputPause;
       this.ws = ws;
       this.raw = raw;
       this.metrics = metrics;
@@ -138,6 +143,11 @@ final class WebSocketTransport implements Handler<RoutingContext> {
     @Override
     public String transport() {
       return NodeMetrics.TRANSPORT_WS;
+    }
+
+    @Override
+    public void pauseInput(long nanos) {
+      inputPause.pause(nanos);
     }
 
     @Override

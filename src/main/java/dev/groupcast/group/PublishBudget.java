@@ -19,6 +19,16 @@ public final class PublishBudget {
     this.refilledAt = System.nanoTime();
   }
 
+  /** How long until a token is there again (0 if one is now); refills first. */
+  public long nanosUntilToken(long nowNanos) {
+    if (ratePerNano == 0) {
+      return 0;
+    }
+    tokens = Math.min(burst, tokens + (nowNanos - refilledAt) * ratePerNano);
+    refilledAt = nowNanos;
+    return tokens >= 1 ? 0 : (long) Math.ceil((1 - tokens) / ratePerNano);
+  }
+
   /** Takes one token if there is one. */
   public boolean take(long nowNanos) {
     if (ratePerNano == 0) {

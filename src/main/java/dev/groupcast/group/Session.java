@@ -35,6 +35,12 @@ public final class Session {
   private final Map<String, Member> groups = new HashMap<>();
   private boolean closed;
   private final PublishBudget budget;
+  /**
+   * Every frame, of any kind, draws on this (a bad one costs parsing and an answer too); past it the
+   * connection is read more slowly, nothing refused: {@link #FRAMES_PER_PUBLISH} times the publish budget.
+   */
+  private final PublishBudget frames;
+  static final int FRAMES_PER_PUBLISH = 4;
   private final Authenticator auth;
   private Identity identity;
 
@@ -47,6 +53,8 @@ public final class Session {
     this.auth = auth;
     this.identity = identity;
     this.budget = new PublishBudget(settings.publishRate(), settings.publishBurst());
+    this.frames = new PublishBudget(settings.publishRate() * FRAMES_PER_PUBLISH,
+        settings.publishBurst() * FRAMES_PER_PUBLISH);
   }
 
   public String id() {
@@ -74,6 +82,10 @@ public final class Session {
   public void onText(String text) {
     if (closed) {
       return;
+    }
+    long now = System.nanoTime();
+    if (!frames.take(now)) {
+      out.pauseInput(frames.nanosUntilToken(now));
     }
     if (exceedsUtf8(text, settings.maxMessageBytes())) {
       sendError(null, ErrorCode.TOO_LARGE,
@@ -232,7 +244,11 @@ public final class Session {
 
   /** Requests that cost the cluster work share the connection's budget; past it, rate_limited. */
   private void spend(Object requestId, String what) {
-    if (!budget.take(System.nanoTime())) {
+    long now = System.nanoTime();
+    if (!budget.take(now)) {
+      // refused, and read no further until the budget has a token again: a client that keeps
+      // sending past it is held back by TCP instead of costing an answer per frame
+      out.pauseInput(budget.nanosUntilToken(now));
       throw new ProtocolException(ErrorCode.RATE_LIMITED, "more than " + settings.publishRate()
           + " " + what + " a second (limits.publishRate, limits.publishBurst)", requestId);
     }

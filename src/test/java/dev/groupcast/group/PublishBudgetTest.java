@@ -2,6 +2,7 @@ package dev.groupcast.group;
 
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,5 +35,18 @@ class PublishBudgetTest {
     for (int i = 0; i < 10_000; i++) {
       assertTrue(budget.take(0));
     }
+  }
+
+  @Test
+  void sayHowLongUntilTheNextToken() {
+    PublishBudget b = new PublishBudget(100, 2); // a token every 10 ms
+    long t0 = System.nanoTime();
+    assertEquals(0L, b.nanosUntilToken(t0));
+    b.take(t0);
+    b.take(t0);
+    assertEquals(10_000_000.0, b.nanosUntilToken(t0), 1_000);
+    assertEquals(5_000_000.0, b.nanosUntilToken(t0 + 5_000_000L), 1_000);
+    assertEquals(0L, b.nanosUntilToken(t0 + 10_000_000L));
+    assertEquals(0L, new PublishBudget(0, 1).nanosUntilToken(t0), "no limit, no wait");
   }
 }

@@ -103,8 +103,10 @@ public final class GroupStore {
         .setMaxIdleSeconds((int) Math.min(Integer.MAX_VALUE, Math.max(1, config.history().ttl().toSeconds())))
         // bounded: at most history.maxGroups logs per node; past it the least recently used is freed
         // (its group's next use starts a new epoch, so nothing wrong is ever replayed)
+        // Hazelcast counts a node's owned entries only: half the bound, so that what it owns plus
+        // the backups it holds for others stays within history.maxGroups
         .setEvictionConfig(new EvictionConfig().setEvictionPolicy(EvictionPolicy.LRU)
-            .setMaxSizePolicy(MaxSizePolicy.PER_NODE).setSize(config.history().maxGroups()))
+            .setMaxSizePolicy(MaxSizePolicy.PER_NODE).setSize(Math.max(1, config.history().maxGroups() / 2)))
         .setSplitBrainProtectionName(QUORUM)
         .setMergePolicyConfig(new MergePolicyConfig(LogMerge.class.getName(), MergePolicyConfig.DEFAULT_BATCH_SIZE)));
     hz.setProperty("hazelcast.operation.backup.timeout.millis", String.valueOf(BACKUP_TIMEOUT_MS));

@@ -1,0 +1,35 @@
+package dev.groupcast.gateway;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.streams.ReadStream;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Stops reading from one client for a while: a client past its budget is slowed down at the socket
+ * (its sends block once the buffers fill) instead of costing the node an answer per frame. One pause
+ * at a time; a pause asked for while one runs is covered by it. Confined to the connection's loop.
+ */
+final class InputPause {
+
+  private final Vertx vertx;
+  private final ReadStream<?> input;
+  private boolean paused;
+
+  InputPause(Vertx vertx, ReadStream<?> input) {
+    this.vertx = vertx;
+    this.input = input;
+  }
+
+  void pause(long nanos) {
+    if (paused || nanos <= 0) {
+      return;
+    }
+    paused = true;
+    input.pause();
+    vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos)), id -> {
+      paused = false;
+      input.resume();
+    });
+  }
+}
