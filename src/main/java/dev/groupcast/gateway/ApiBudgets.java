@@ -5,6 +5,7 @@ import dev.groupcast.error.ErrorCode;
 import dev.groupcast.error.ProtocolException;
 import dev.groupcast.group.PublishBudget;
 import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.LinkedHashMap;
@@ -21,6 +22,11 @@ import java.util.Map;
 public final class ApiBudgets implements Handler<RoutingContext> {
 
   static final int ADDRESSES_KEPT = 10_000;
+  /** How late a refusal is answered. */
+  static final long TARPIT_MS = 1000;
+  /** Refusals a node holds back at once; past it they are answered at once. */
+  static final int HELD_MAX = 10_000;
+  private final java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
 
   private final int rate;
   private final int burst;
@@ -59,8 +65,23 @@ public final class ApiBudgets implements Handler<RoutingContext> {
       allowed = budgets.computeIfAbsent(client, c -> new PublishBudget(rate, burst)).take(System.nanoTime());
     }
     if (!allowed) {
-      rc.fail(new ProtocolException(ErrorCode.RATE_LIMITED, "more than " + rate
-          + " API requests a second from this address (limits.apiRate, limits.apiBurst)"));
+      ProtocolException refused = new ProtocolException(ErrorCode.RATE_LIMITED, "more than " + rate
+          + " API requests a second from this client (limits.apiRate, limits.apiBurst)");
+      rc.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+      // answered a second late (a tarpit): a client that keeps its connections busy past its budget
+      // then waits on them instead of making the node parse and refuse thousands of requests a second;
+      // past HELD_MAX waiting at once on the node, refused at once
+      if (held.incrementAndGet() > HELD_MAX) {
+        held.decrementAndGet();
+        rc.fail(refused);
+      } else {
+        rc.vertx().setTimer(TARPIT_MS, id -> {
+          held.decrementAndGet();
+          if (!rc.response().closed()) {
+            rc.fail(refused);
+          }
+        });
+      }
       return;
     }
     rc.next();

@@ -99,6 +99,9 @@ final class Feeds {
   }
 
   private void used(Feed f) {
+    if (f.unusedSince > 0) {
+      check(f); // not checked while unused: it may have missed a change meanwhile
+    }
     f.unusedSince = 0;
     if (!f.counted) {
       f.counted = true;
@@ -423,24 +426,40 @@ final class Feeds {
    * partition). Feeds nobody has used for a while go first.
    */
   void checkAll() {
+    checkSlice(0, 1);
+  }
+
+  /**
+   * Checks the feeds in use whose group falls in slice {@code slice} of {@code slices}: the periodic
+   * check takes one slice a tick, so thousands of groups cost a steady trickle of calls rather than a
+   * burst that would hold up every member's delivery behind it. A feed nobody uses is not checked:
+   * it is checked again the moment it is used.
+   */
+  void checkSlice(int slice, int slices) {
     closeUnused();
     for (Feed f : new ArrayList<>(feeds.values())) {
-      if (!f.ready || f.checking || f.positioning) {
-        continue;
+      if (f.inUse() && Math.floorMod(f.group.hashCode(), slices) == slice) {
+        check(f);
       }
-      f.positioning = true;
-      store.position(f.group, busId).onComplete(ar -> {
-        f.positioning = false;
-        if (feeds.get(f.group) != f || !f.ready || f.checking) {
-          return;
-        }
-        if (ar.failed()) {
-          log.debug("group {}: position unavailable: {}", f.group, ar.cause().toString());
-        } else {
-          reconcile(f, ar.result());
-        }
-      });
     }
+  }
+
+  private void check(Feed f) {
+    if (!f.ready || f.checking || f.positioning) {
+      return;
+    }
+    f.positioning = true;
+    store.position(f.group, busId).onComplete(ar -> {
+      f.positioning = false;
+      if (feeds.get(f.group) != f || !f.ready || f.checking) {
+        return;
+      }
+      if (ar.failed()) {
+        log.debug("group {}: position unavailable: {}", f.group, ar.cause().toString());
+      } else {
+        reconcile(f, ar.result());
+      }
+    });
   }
 
   private void closeUnused() {

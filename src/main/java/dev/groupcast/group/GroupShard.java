@@ -14,6 +14,8 @@ final class GroupShard extends VerticleBase {
 
   /** How often every feed is checked against the cluster's log when nothing happened. */
   static final long CHECK_INTERVAL_MS = 5000;
+  /** The periodic check takes one of this many slices of the feeds every CHECK_INTERVAL_MS / CHECK_SLICES. */
+  static final int CHECK_SLICES = 10;
   /** After a change in the cluster (a node joined, left or merged back), checks this long after it. */
   static final long[] CHECKS_AFTER_CHANGE_MS = {1000, 3000, 6000, 10_000};
 
@@ -31,7 +33,9 @@ final class GroupShard extends VerticleBase {
     feeds = new Feeds(vertx, hub.store(), hub.localBusId(), metrics, hub::acked);
     sequencer = new Sequencer(hub.store(), hub.localBusId(), new FanOut(vertx, hub.localBusId(), hub::liveNodes, feeds), metrics,
         hub::departed, hub::acked);
-    vertx.setPeriodic(CHECK_INTERVAL_MS, id -> feeds.checkAll());
+    // every feed once per CHECK_INTERVAL_MS, a slice at a time
+    int[] tick = {0};
+    vertx.setPeriodic(CHECK_INTERVAL_MS / CHECK_SLICES, id -> feeds.checkSlice(tick[0]++ % CHECK_SLICES, CHECK_SLICES));
     return Future.succeededFuture();
   }
 
