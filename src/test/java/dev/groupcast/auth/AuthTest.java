@@ -48,7 +48,7 @@ class AuthTest {
   @BeforeAll
   static void start() {
     cluster = TestCluster.start(1, Map.of("GROUPCAST_AUTH_REQUIRED", "true", "GROUPCAST_AUTH_JWT_SECRET", SECRET,
-        "GROUPCAST_AUTH_API_KEY", API_KEY, "GROUPCAST_LIMITS_API_RATE", "10", "GROUPCAST_LIMITS_API_BURST", "20"));
+        "GROUPCAST_AUTH_API_KEY", API_KEY, "GROUPCAST_LIMITS_API_RATE", "1", "GROUPCAST_LIMITS_API_BURST", "20"));
     port = cluster.httpPort(0);
     issuer = JWTAuth.create(cluster.node(0).vertx(), new JWTAuthOptions()
         .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(SECRET)));
@@ -153,17 +153,24 @@ class AuthTest {
   /** With auth on, the API's budget is the credential's: one service over its budget stops no other. */
   @Test
   void theApiBudgetIsPerCredential(Vertx vertx) {
-    WebClient http = WebClient.create(vertx);
+    // every greedy request in flight at once: its refusals are held a second (the tarpit), during
+    // which the bucket refills, so the other credential asks while they are still held
+    WebClient greedyClient = WebClient.create(vertx, new io.vertx.ext.web.client.WebClientOptions(),
+        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64));
     String greedy = "Bearer " + token("greedy-service", null, true);
     java.util.List<io.vertx.core.Future<HttpResponse<Buffer>>> answers = new java.util.ArrayList<>();
     for (int i = 0; i < 40; i++) { // burst 20
-      answers.add(http.get(port, "127.0.0.1", "/api/groups/budget/history").putHeader("Authorization", greedy).send());
+      answers.add(greedyClient.get(port, "127.0.0.1", "/api/groups/budget/history").putHeader("Authorization", greedy).send());
     }
-    long limited = answers.stream().map(Await::result).filter(r -> r.statusCode() == 429).count();
-    assertTrue(limited > 0, "the greedy credential is refused past its burst");
-    // the same address, another credential: its own budget
+    // once answers come back, the burst has reached the node (all were sent at once); a refusal takes a second
+    Await.until("the greedy burst served", 5, () -> answers.stream().anyMatch(io.vertx.core.Future::succeeded));
+    // the same address, another credential, at once: its own budget
+    WebClient http = WebClient.create(vertx);
     assertEquals(200, Await.result(http.get(port, "127.0.0.1", "/api/groups/budget/history")
         .putHeader("X-Api-Key", API_KEY).send()).statusCode());
+    long limited = answers.stream().map(Await::result).filter(r -> r.statusCode() == 429).count();
+    assertTrue(limited > 0, "the greedy credential is refused past its burst");
+    greedyClient.close();
   }
 
   @Test
