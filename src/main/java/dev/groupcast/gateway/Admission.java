@@ -50,12 +50,11 @@ final class Admission {
    * connection closes; on failure nothing is held.
    */
   Future<Admitted> admit(SocketAddress peer, MultiMap headers, String queryToken) {
-    String address = perAddress.clientOf(peer, headers);
-    if (!perAddress.tryOpen(address)) {
-      return Future.failedFuture(new ProtocolException(ErrorCode.RATE_LIMITED,
-          "at most " + perAddress.limit() + " connections per client address (limits.connectionsPerIp)"));
+    Future<Admitted> counted = admitByAddress(peer, headers);
+    if (counted.failed()) {
+      return counted;
     }
-    Admitted admitted = new Admitted(address);
+    Admitted admitted = counted.result();
     String token = Credentials.atConnect(headers, queryToken);
     if (token == null && !auth.required()) {
       return Future.succeededFuture(admitted);
@@ -70,10 +69,11 @@ final class Admission {
   }
 
   /**
-   * Admits a bridge connection: counted against its address like any other; its tokens come later,
-   * in its messages' headers ({@link BridgeHook}), so none is asked for here.
+   * Admits a connection by its address alone: counted against it, or refused past
+   * {@code limits.connectionsPerIp}. A bridge connection is admitted so; its tokens come later, in its
+   * messages' headers ({@link BridgeHook}). Completed at once.
    */
-  Future<Admitted> admitBridge(SocketAddress peer, MultiMap headers) {
+  Future<Admitted> admitByAddress(SocketAddress peer, MultiMap headers) {
     String address = perAddress.clientOf(peer, headers);
     if (!perAddress.tryOpen(address)) {
       return Future.failedFuture(new ProtocolException(ErrorCode.RATE_LIMITED,

@@ -10,6 +10,7 @@ import io.vertx.ext.web.RoutingContext;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The HTTP API's budget: every {@code /api} request draws on a token bucket of its client's address
@@ -26,7 +27,7 @@ public final class ApiBudgets implements Handler<RoutingContext> {
   static final long TARPIT_MS = 1000;
   /** Refusals a node holds back at once; past it they are answered at once. */
   static final int HELD_MAX = 10_000;
-  private final java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger held = new AtomicInteger();
 
   private final int rate;
   private final int burst;

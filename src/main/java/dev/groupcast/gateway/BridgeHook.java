@@ -73,7 +73,7 @@ final class BridgeHook implements Handler<BridgeEvent> {
       case SOCKET_CREATED -> {
         // counted against its address like a WebSocket (limits.connectionsPerIp)
         SockJSSocket socket = event.socket();
-        admission.admitBridge(socket.remoteAddress(), socket.headers()).onComplete(ar -> {
+        admission.admitByAddress(socket.remoteAddress(), socket.headers()).onComplete(ar -> {
           if (ar.failed()) {
             metrics.error(ErrorCode.RATE_LIMITED, ar.cause().getMessage());
             event.complete(false);

@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The node's side of every group, and the one publish path: sessions, the HTTP API, bridge clients
@@ -62,7 +63,7 @@ public final class GroupHub {
   private final ClusterNodes nodes;
   private final int shardCount;
   /** Bytes of encoded publishes accepted and not yet stored, all groups together; bounded by {@link #queuedPublishBytes}. */
-  private final java.util.concurrent.atomic.AtomicLong queuedBytes = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong queuedBytes = new AtomicLong();
   private final long queuedPublishBytes;
   private final List<GroupShard> shards = new CopyOnWriteArrayList<>();
   private final Map<String, Long> departed = new ConcurrentHashMap<>();

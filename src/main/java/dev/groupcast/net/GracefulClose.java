@@ -9,8 +9,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 
@@ -73,7 +73,7 @@ public final class GracefulClose {
       if (written.isSuccess() && channel instanceof DuplexChannel duplex && channel.isActive()) {
         shutOutput(channel, duplex);
         channel.eventLoop().schedule(() -> {
-          channel.close();
+          channel.close(); // a block: close() returns a future, which makes the lambda a Callable too
         }, LINGER_MS, TimeUnit.MILLISECONDS);
       } else {
         channel.close();

@@ -77,10 +77,10 @@ class ConnectionLimitsTest {
       assertEquals(8, acked + limited);
       assertTrue(got.subList(0, 3).stream().allMatch(f -> "ack".equals(f.getString("type"))), "the burst passes: " + got);
       assertEquals("rate_limited", got.get(3).getString("code"), "the first past it is refused: " + got);
-      // then the connection is read as tokens come back (5 a second): later frames wait rather than
-      // each costing a refusal
-      assertTrue(limited <= 3, "after a refusal the client is paced, not refused frame by frame: " + got);
-      assertTrue(tookMs >= 300, "paced at the budget's rate: all answered within " + tookMs + " ms");
+      // then the connection is read again only as tokens come back (one every 200 ms): the answers
+      // take at least one pause (frames already read in the same burst may still be refused at once)
+      assertTrue(acked >= 4, "after a pause a token is back for the next frame: " + got);
+      assertTrue(tookMs >= 150, "paced at the budget's rate: all answered within " + tookMs + " ms");
       // the bucket refills at 5 a second (PublishBudgetTest checks the refill on a clock of its own)
       assertEquals("ack", c.publishOnceServed("rate", "later", 5).getString("type"), "a client that slows down is served again");
       assertFalse(c.isClosed());

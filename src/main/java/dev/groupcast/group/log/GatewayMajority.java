@@ -16,17 +16,13 @@ import java.util.List;
  */
 public final class GatewayMajority extends RecentlyActiveSplitBrainProtectionFunction {
 
-  private final int quorum;
-
   public GatewayMajority(int quorum, int heartbeatToleranceMillis) {
     super(quorum, heartbeatToleranceMillis);
-    this.quorum = quorum;
   }
 
   @Override
   public boolean apply(Collection<Member> members) {
-    List<Member> gateways = gateways(members);
-    return gateways.size() >= quorum && super.apply(gateways);
+    return super.apply(gateways(members));
   }
 
   static List<Member> gateways(Collection<Member> members) {
