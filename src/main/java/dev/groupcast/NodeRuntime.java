@@ -6,6 +6,7 @@ import dev.groupcast.config.GroupcastConfig;
 import dev.groupcast.group.log.GroupStore;
 import dev.groupcast.net.BindFailure;
 import dev.groupcast.ops.NodeMetrics;
+import dev.groupcast.ops.UnhandledExceptions;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -66,7 +67,9 @@ record NodeRuntime(Vertx vertx, HazelcastClusterManager clusterManager, ClusterN
     return created.compose(vertx -> Future.fromCompletionStage(prometheus, vertx.getOrCreateContext())
         .map(registry -> {
           vertxMeters.add(registry);
-          NodeMetrics.install(vertx, new NodeMetrics(registry));
+          NodeMetrics metrics = new NodeMetrics(registry);
+          NodeMetrics.install(vertx, metrics);
+          vertx.exceptionHandler(new UnhandledExceptions(metrics));
           ClusterNodes nodes = clusterManager == null ? ClusterNodes.standalone(metadata) : ClusterNodes.of(clusterManager);
           return new NodeRuntime(vertx, clusterManager, nodes, metadata);
         }));

@@ -84,9 +84,13 @@ final class BridgeHook implements Handler<BridgeEvent> {
           event.complete(true);
         });
       }
-      case SOCKET_CLOSED -> {
+      case SOCKET_CLOSED, SOCKET_ERROR -> {
         Client gone = clients.remove(event.socket());
         if (gone != null) {
+          // input queued behind a pause stays unread: the bridge has already cleared the socket's state
+          // and would handle each frame against none (vertx-web 5.0.10 throws per register or
+          // unregister frame then, thousands at once from a flooding client)
+          gone.inputPause().stop();
           gone.admitted().release();
           metrics.connectionClosed(NodeMetrics.TRANSPORT_BRIDGE);
           gone.groups().forEach(hub::unfollow);

@@ -15,6 +15,8 @@ final class InputPause {
   private final Vertx vertx;
   private final ReadStream<?> input;
   private boolean paused;
+  private boolean stopped;
+  private long timer = -1;
 
   InputPause(Vertx vertx, ReadStream<?> input) {
     this.vertx = vertx;
@@ -22,14 +24,28 @@ final class InputPause {
   }
 
   void pause(long nanos) {
-    if (paused || nanos <= 0) {
+    if (paused || stopped || nanos <= 0) {
       return;
     }
     paused = true;
     input.pause();
-    vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos)), id -> {
+    timer = vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos)), id -> {
+      timer = -1;
       paused = false;
       input.resume();
     });
+  }
+
+  /**
+   * The connection is closed: a pause that runs now is never lifted, so what the client sent before it
+   * went stays unread and goes with the connection, instead of being handled against state the
+   * close already cleared.
+   */
+  void stop() {
+    stopped = true;
+    if (timer != -1) {
+      vertx.cancelTimer(timer);
+      timer = -1;
+    }
   }
 }

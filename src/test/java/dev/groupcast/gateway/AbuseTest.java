@@ -181,4 +181,72 @@ class AbuseTest {
       }
     }
   }
+
+  /**
+   * A bridge client floods register and unregister frames (refused past its budget, so the node stops
+   * reading it: its input queues) and drops the connection. What it queued is discarded with it: the
+   * node neither handles those frames against the state it cleared at the close (one exception per
+   * frame in vertx-web's bridge, logged with a stack trace each, which stalled the loop for a second
+   * in the flood test) nor counts an internal error.
+   */
+  @Test
+  void aBridgeSocketDroppedWithInputQueuedCostsTheNodeNothingMore(Vertx vertx) {
+    double before = metric(vertx, "groupcast_errors_total{code=\"internal\"}");
+    io.vertx.core.net.NetClient net = vertx.createNetClient();
+    io.vertx.core.net.NetSocket raw = Await.result(net.connect(port, "127.0.0.1"));
+    io.vertx.core.buffer.Buffer got = io.vertx.core.buffer.Buffer.buffer();
+    io.vertx.core.Promise<Void> upgraded = io.vertx.core.Promise.promise();
+    io.vertx.core.Promise<Void> closed = io.vertx.core.Promise.promise();
+    raw.handler(b -> {
+      got.appendBuffer(b);
+      if (got.toString().contains("\r\n\r\n")) {
+        upgraded.tryComplete();
+      }
+    });
+    raw.closeHandler(v -> closed.tryComplete());
+    raw.write("GET /eventbus/websocket HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\n"
+        + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    Await.result(upgraded.future());
+    assertTrue(got.toString().startsWith("HTTP/1.1 101"), got.toString());
+    // admitted (the bridge reads only once its hook let the socket in)
+    String bridges = "groupcast_connections{transport=\"eventbus\"}";
+    Await.until("the bridge socket admitted", 10, () -> metric(vertx, bridges) >= 1);
+    double open = metric(vertx, bridges);
+    io.vertx.core.buffer.Buffer frames = io.vertx.core.buffer.Buffer.buffer();
+    for (int i = 0; i < 5000; i++) {
+      String type = i % 2 == 0 ? "register" : "unregister";
+      frames.appendBuffer(maskedText("{\"type\":\"" + type + "\",\"address\":\"group.queued-" + (i / 2) + "\"}"));
+    }
+    Await.result(raw.write(frames));
+    Await.until("the refusals are coming", 10, () -> got.toString().contains("rate_limited"));
+    Await.result(raw.close());
+    Await.result(closed.future());
+    Await.until("the node saw the bridge socket go", 10, () -> metric(vertx, bridges) < open);
+    // the queued frames would be handled within a pause (10 ms at this budget); watch well past that
+    long deadline = System.nanoTime() + 2_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      assertEquals(before, metric(vertx, "groupcast_errors_total{code=\"internal\"}"),
+          "no frame of the dropped socket handled after its close");
+    }
+    net.close();
+  }
+
+  /** A client's text frame: masked (with a zero key, so the payload reads as is), as RFC 6455 asks. */
+  private static io.vertx.core.buffer.Buffer maskedText(String text) {
+    byte[] payload = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    io.vertx.core.buffer.Buffer frame = io.vertx.core.buffer.Buffer.buffer().appendByte((byte) 0x81);
+    if (payload.length < 126) {
+      frame.appendByte((byte) (0x80 | payload.length));
+    } else {
+      frame.appendByte((byte) (0x80 | 126)).appendShort((short) payload.length);
+    }
+    return frame.appendInt(0).appendBytes(payload);
+  }
+
+  private static double metric(Vertx vertx, String series) {
+    String metrics = Await.result(io.vertx.ext.web.client.WebClient.create(vertx)
+        .get(port, "127.0.0.1", "/metrics").send()).bodyAsString();
+    return metrics.lines().filter(l -> l.startsWith(series + " "))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+  }
 }
