@@ -42,7 +42,7 @@ const fmt = (n, digits) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 const other = rows.map((x) => x.who).find((w) => w !== 'groupcast') ?? 'other';
 const shapes = [...new Set(rows.map((x) => x.shape))];
 const ratioLabel = `groupcast/${other}`;
-const width = Math.max(ratioLabel.length, 'median ratio'.length + 2 + ratioLabel.length) + 2;
+const width = `  median ratio ${ratioLabel}`.length + 2;
 const line = (label, cells) => console.log(label.padEnd(width) + cells.map((c) => c.padStart(12)).join(''));
 // the ratio of a metric in one round; lost 0/0 is 1 (both lost nothing), n/0 has none
 const ratio = (a, b) => (a === 0 && b === 0 ? 1 : a / b);
@@ -58,12 +58,14 @@ for (const shape of shapes) {
   if (roundArg !== undefined) {
     const p = pair(Number(roundArg));
     if (!p.groupcast || !p[other]) continue;
-    line(`round ${roundArg}, ${shape}`, metrics.map((m) => m.name));
+    console.log(`round ${roundArg}, ${shape}`);
+    line('', metrics.map((m) => m.name));
     for (const who of ['groupcast', other]) line(`  ${who}`, metrics.map((m) => fmt(m.of(p[who]), m.digits)));
     line(`  ${ratioLabel}`, metrics.map((m) => fmt(ratio(m.of(p.groupcast), m.of(p[other])), 3)));
   } else {
     const pairs = rounds.map(pair).filter((p) => p.groupcast && p[other]);
-    line(`medians of ${pairs.length} rounds, ${shape}`, metrics.map((m) => m.name));
+    console.log(`medians of ${pairs.length} rounds, ${shape}`);
+    line('', metrics.map((m) => m.name));
     for (const who of ['groupcast', other]) {
       line(`  ${who}`, metrics.map((m) => fmt(med(pairs.map((p) => m.of(p[who]))), m.digits)));
     }
