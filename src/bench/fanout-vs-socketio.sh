@@ -6,85 +6,25 @@
 # Prints each round and the medians; the rows go to target/bench/fanout-rounds.jsonl.
 #   [WARMUPS=20] src/bench/fanout-vs-socketio.sh [rounds=5] [subscribers=200] [messages=2000]
 # Needs: target/groupcast.jar (mvn -B package -DskipTests), node + npm, redis-server
-# (apt-get install -y redis-server), curl.
+# (apt-get install -y redis-server), curl. Shares its shell with the other comparisons (lib.sh).
 # shellcheck disable=SC2016 # the node -e programs are single-quoted on purpose
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${1:-5} SUBSCRIBERS=${2:-200} MESSAGES=${3:-2000} WARMUPS=${WARMUPS:-20}
-REDIS_PORT=9311 SIO_PORTS=(9312 9313) GC_HTTP_PORTS=(9321 9322) GC_CLUSTER_PORTS=(9331 9332)
-WORK=target/bench; mkdir -p "$WORK"
-[ -f target/groupcast.jar ] || { echo "build first: mvn -B package -DskipTests"; exit 2; }
-command -v redis-server >/dev/null || { echo "needs redis-server: apt-get install -y redis-server"; exit 2; }
-java -jar target/groupcast.jar bench --help >/dev/null 2>&1 \
-  || { echo "target/groupcast.jar has no 'bench' command: rebuild (mvn -B package -DskipTests)"; exit 2; }
-port_open() { (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for port in $REDIS_PORT "${SIO_PORTS[@]}" "${GC_HTTP_PORTS[@]}" "${GC_CLUSTER_PORTS[@]}"; do
-  if port_open "$port"; then echo "port $port is already in use"; exit 2; fi
-done
-cp src/bench/package.json src/bench/package-lock.json src/bench/*.mjs "$WORK/"
-(cd "$WORK" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+REDIS_PORT=9311 SIO_PORTS=(9312 9313) GC_HTTP_PORTS=(9321 9322) GC_CLUSTER_PORTS=(9331 9332) GC_BUS_PORTS=(9333 9334)
+# shellcheck source=src/bench/lib.sh
+. src/bench/lib.sh
+need redis-server "apt-get install -y redis-server"
+need node "install Node.js 20 or later"
+need curl "apt-get install -y curl"
+need_jar fanout
+free_ports "$REDIS_PORT" "${SIO_PORTS[@]}" "${GC_HTTP_PORTS[@]}" "${GC_CLUSTER_PORTS[@]}" "${GC_BUS_PORTS[@]}"
+npm_install
+start_socketio
+start_groupcast
 
-# Every server is started directly with & so that $! is the server process itself (bash execs a simple
-# command in the forked child), not a wrapper shell: its /proc/PID/stat is the server's own CPU time.
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
-
-# wait_for NAME PID LOG CHECK...: until CHECK succeeds, failing early if the process has died
-wait_for() {
-  local name=$1 pid=$2 log=$3; shift 3
-  for _ in $(seq 1200); do
-    "$@" && return 0
-    kill -0 "$pid" 2>/dev/null || { echo "$name exited; end of $log:"; tail -n 20 "$log"; exit 1; }
-    sleep 0.1
-  done
-  echo "$name not ready after 120 s; end of $log:"; tail -n 20 "$log"; exit 1
-}
-http_ok() { [ "$(curl -s -o /dev/null -w '%{http_code}' "$1")" = 200 ]; }
-
-redis-server --port $REDIS_PORT --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
-  > "$WORK/redis.log" 2>&1 & pids+=($!); redis_pid=$!
-wait_for redis-server "$redis_pid" "$WORK/redis.log" port_open $REDIS_PORT
-sio_pids=()
-for port in "${SIO_PORTS[@]}"; do
-  node "$WORK/socketio-server.mjs" "$port" $REDIS_PORT > "$WORK/socketio-$port.log" 2>&1 & pids+=($!); sio_pids+=($!)
-done
-gc_pids=()
-for i in 0 1; do
-  GROUPCAST_HTTP_PORT=${GC_HTTP_PORTS[$i]} GROUPCAST_CLUSTER_PORT=${GC_CLUSTER_PORTS[$i]} \
-    GROUPCAST_CLUSTER_MEMBERS=127.0.0.1:${GC_CLUSTER_PORTS[0]},127.0.0.1:${GC_CLUSTER_PORTS[1]} \
-    GROUPCAST_NODE_ID=bench-$([ $i = 0 ] && echo a || echo b) GROUPCAST_LIMITS_PUBLISH_RATE=0 \
-    java -jar target/groupcast.jar > "$WORK/groupcast-${GC_HTTP_PORTS[$i]}.log" 2>&1 & pids+=($!); gc_pids+=($!)
-done
-for i in 0 1; do
-  log="$WORK/socketio-${SIO_PORTS[$i]}.log"
-  wait_for "socket.io node ${SIO_PORTS[$i]}" "${sio_pids[$i]}" "$log" grep -q "^listening ${SIO_PORTS[$i]}$" "$log"
-done
-for i in 0 1; do
-  wait_for "groupcast node ${GC_HTTP_PORTS[$i]}" "${gc_pids[$i]}" "$WORK/groupcast-${GC_HTTP_PORTS[$i]}.log" \
-    http_ok "http://127.0.0.1:${GC_HTTP_PORTS[$i]}/health/ready"
-done
-for p in "$redis_pid" "${sio_pids[@]}" "${gc_pids[@]}"; do   # the PIDs really are the servers
-  case "$(cat /proc/"$p"/comm)" in redis-server|node|java) ;; *) echo "pid $p is $(cat /proc/"$p"/comm)"; exit 1;; esac
-done
-
-CLK_TCK=$(getconf CLK_TCK)
-# cpu_ticks PID...: utime + stime (fields 14 and 15 of /proc/PID/stat, all threads) summed over the PIDs;
-# the fields are counted after the ") " that closes the command name, which may itself hold spaces.
-cpu_ticks() {
-  local total=0 stat rest f
-  for p in "$@"; do
-    stat=$(< /proc/"$p"/stat); rest=${stat##*) }
-    read -r -a f <<< "$rest"                 # f[0] is field 3, so field 14 is f[11], field 15 is f[12]
-    total=$((total + f[11] + f[12]))
-  done
-  echo $total
-}
 servers() { if [ "$1" = groupcast ]; then echo "${gc_pids[*]}"; else echo "${sio_pids[*]} $redis_pid"; fi; }
-urls() {
-  if [ "$1" = groupcast ]; then echo "ws://127.0.0.1:${GC_HTTP_PORTS[0]}/ws,ws://127.0.0.1:${GC_HTTP_PORTS[1]}/ws"
-  else echo "ws://127.0.0.1:${SIO_PORTS[0]},ws://127.0.0.1:${SIO_PORTS[1]}"; fi
-}
+urls() { if [ "$1" = groupcast ]; then gc_urls; else sio_urls; fi; }
 # run WHO ROUND: one bench run; prints {"round":R,"who":W,"serverCpuSec":S,"result":{the CLI's last stdout line}}
 run() {
   local who=$1 round=$2 out line before after
@@ -95,9 +35,8 @@ run() {
     || { echo "bench fanout --protocol $who failed; end of $WORK/fanout-client.log:" >&2; tail -n 20 "$WORK/fanout-client.log" >&2; exit 1; }
   # shellcheck disable=SC2046
   after=$(cpu_ticks $(servers "$who"))
-  line=$(printf '%s\n' "$out" | tail -n 1)
-  [[ $line == \{* ]] || { echo "bench fanout --protocol $who printed no JSON line: $line" >&2; exit 1; }
-  echo "{\"round\":$round,\"who\":\"$who\",\"serverCpuSec\":$(awk -v t=$((after - before)) -v hz="$CLK_TCK" 'BEGIN { printf "%.3f", t / hz }'),\"result\":$line}"
+  line=$(last_json "$WORK/fanout-client.log" "bench fanout --protocol $who" "$out") || exit 1
+  echo "{\"round\":$round,\"who\":\"$who\",\"serverCpuSec\":$(ticks_to_sec $((after - before))),\"result\":$line}"
 }
 
 : > "$WORK/fanout-client.log"

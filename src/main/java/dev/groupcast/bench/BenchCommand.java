@@ -50,7 +50,7 @@ public final class BenchCommand {
     try {
       JsonObject result = switch (options.scenario()) {
         case ECHO -> new EchoBench(vertx, client, options, progress).run();
-        case FANOUT -> new FanoutBench(vertx, client, options, progress).run();
+        case FANOUT, ROOMS -> new FanoutBench(vertx, client, options, progress).run();
         case CONNECTIONS -> new ConnectionsBench(vertx, client, options, progress).run();
       };
       out.println(options.json() ? result.encode() : summary(result));

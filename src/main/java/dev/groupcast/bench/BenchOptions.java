@@ -27,9 +27,13 @@ public record BenchOptions(
     int publishers,
     int messages,
     int rate,
+    List<Integer> serverPids,
     boolean json) {
 
-  public enum Scenario { ECHO, FANOUT, CONNECTIONS }
+  public enum Scenario { ECHO, FANOUT, ROOMS, CONNECTIONS }
+
+  /** {@code bench rooms}: how many seconds of messages it sends when --messages is not given. */
+  public static final int ROOMS_SECONDS = 15;
 
   /** How the bench speaks to the server: groupcast's frames, or Socket.IO (engine.io v4) for comparisons. */
   public enum Protocol { GROUPCAST, SOCKETIO }
@@ -43,23 +47,32 @@ public record BenchOptions(
         fanout        S subscribers over the URLs in G groups; P publishers send M messages at
                       --rate per second, or as fast as acks allow (--rate 0): deliveries/s,
                       publish-to-delivery latency, loss and duplicates
+        rooms         fanout with many small groups: its defaults are 2000 subscribers in 500 groups
+                      (4 members each, spread over the URLs), 100 publishers at 4000 messages/s in
+                      all for 15 s (--messages = 15 x --rate; 60000 with --rate 0); any option
+                      changes them, and `fanout` with the same options is the same run
         connections   opens N idle WebSocket connections (--connections) and holds them
 
       options:
         --url URL[,URL...]   where to connect (default ws://127.0.0.1:8080/ws); repeatable
-        --protocol P         groupcast (default) or socketio (fanout against a Socket.IO server)
+        --protocol P         groupcast (default) or socketio (fanout/rooms against a Socket.IO server)
         --connections N      echo: connections (50); connections: how many to hold (1000)
         --inflight W         echo: messages in flight per connection (8); fanout: unacked publishes
                              per publisher with --rate 0 (16)
         --size BYTES         message size (64)
-        --duration D         echo/connections: how long to measure or hold (10s); fanout: at most
-                             this long (60s)
+        --duration D         echo/connections: how long to measure or hold (10s); fanout/rooms: at
+                             most this long (60s)
         --warmup D           echo: unmeasured time first (1s)
-        --subscribers S      fanout (200)
-        --groups G           fanout (1)
-        --publishers P       fanout (1)
-        --messages M         fanout: messages in all (2000)
-        --rate R             fanout: messages per second in all, 0 = as fast as acks allow (0)
+        --subscribers S      fanout (200); rooms (2000). The k-th member of group g connects to
+                             URL (g + k) mod the URLs given, so every group of 2+ members spans nodes
+        --groups G           fanout (1); rooms (500)
+        --publishers P       fanout (1); rooms (100). Publisher p connects to URL p mod the URLs and
+                             sends its n-th message to group (p + n) mod G
+        --messages M         fanout: messages in all (2000); rooms: 15 x --rate (60000)
+        --rate R             fanout: messages per second in all, 0 = as fast as acks allow (0);
+                             rooms (4000)
+        --server-pids P[,P]  fanout/rooms, Linux: also report serverCpuMs, the CPU time these local
+                             processes used from the first publish to the end of the run (none)
         --json               one JSON object on the last line of stdout instead of a summary
         -h, --help           this help
 
@@ -67,14 +80,17 @@ public record BenchOptions(
 
   static BenchOptions parse(String[] args) {
     if (args.length == 0) {
-      throw new IllegalArgumentException("bench needs a scenario: echo, fanout or connections");
+      throw new IllegalArgumentException("bench needs a scenario: echo, fanout, rooms or connections");
     }
     Scenario scenario = switch (args[0]) {
       case "echo" -> Scenario.ECHO;
       case "fanout" -> Scenario.FANOUT;
+      case "rooms" -> Scenario.ROOMS;
       case "connections" -> Scenario.CONNECTIONS;
-      default -> throw new IllegalArgumentException("unknown scenario: " + args[0] + " (echo, fanout, connections)");
+      default -> throw new IllegalArgumentException("unknown scenario: " + args[0]
+          + " (echo, fanout, rooms, connections)");
     };
+    boolean rooms = scenario == Scenario.ROOMS;
     List<URI> urls = new ArrayList<>();
     Protocol protocol = Protocol.GROUPCAST;
     Integer connections = null;
@@ -82,11 +98,12 @@ public record BenchOptions(
     int size = 64;
     Duration duration = null;
     Duration warmup = Duration.ofSeconds(1);
-    int subscribers = 200;
-    int groups = 1;
-    int publishers = 1;
-    int messages = 2000;
-    int rate = 0;
+    int subscribers = rooms ? 2000 : 200;
+    int groups = rooms ? 500 : 1;
+    int publishers = rooms ? 100 : 1;
+    Integer messages = null;
+    int rate = rooms ? 4000 : 0;
+    List<Integer> serverPids = new ArrayList<>();
     boolean json = false;
     for (int i = 1; i < args.length; i++) {
       String arg = args[i];
@@ -133,26 +150,40 @@ public record BenchOptions(
         case "--publishers" -> publishers = number(name, value, 1, 10_000);
         case "--messages" -> messages = number(name, value, 1, 100_000_000);
         case "--rate" -> rate = number(name, value, 0, 10_000_000);
+        case "--server-pids" -> {
+          for (String pid : value.split(",")) {
+            if (!pid.isBlank()) {
+              serverPids.add(number(name, pid.trim(), 1, Integer.MAX_VALUE));
+            }
+          }
+        }
         default -> throw new IllegalArgumentException("unknown option: " + name);
       }
     }
     if (urls.isEmpty()) {
       urls.add(URI.create("ws://127.0.0.1:8080/ws"));
     }
-    if (protocol == Protocol.SOCKETIO && scenario != Scenario.FANOUT) {
-      throw new IllegalArgumentException("--protocol socketio is for the fanout scenario");
+    boolean fanout = scenario == Scenario.FANOUT || rooms;
+    if (protocol == Protocol.SOCKETIO && !fanout) {
+      throw new IllegalArgumentException("--protocol socketio is for the fanout and rooms scenarios");
+    }
+    if (!serverPids.isEmpty() && !fanout) {
+      throw new IllegalArgumentException("--server-pids is for the fanout and rooms scenarios");
+    }
+    if (messages == null) {
+      messages = rooms ? (rate == 0 ? 60_000 : (int) Math.min(100_000_000L, (long) rate * ROOMS_SECONDS)) : 2000;
     }
     if (groups > subscribers) {
       throw new IllegalArgumentException("--groups " + groups + " is more than --subscribers " + subscribers);
     }
     if (duration == null) {
-      duration = scenario == Scenario.FANOUT ? Duration.ofSeconds(60) : Duration.ofSeconds(10);
+      duration = fanout ? Duration.ofSeconds(60) : Duration.ofSeconds(10);
     }
     int defaultConnections = scenario == Scenario.CONNECTIONS ? 1000 : 50;
-    int defaultInflight = scenario == Scenario.FANOUT ? 16 : 8;
+    int defaultInflight = fanout ? 16 : 8;
     return new BenchOptions(scenario, List.copyOf(urls), protocol,
         connections == null ? defaultConnections : connections, inflight == null ? defaultInflight : inflight,
-        size, duration, warmup, subscribers, groups, publishers, messages, rate, json);
+        size, duration, warmup, subscribers, groups, publishers, messages, rate, List.copyOf(serverPids), json);
   }
 
   private static URI url(String text) {

@@ -16,9 +16,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * {@code bench fanout}: subscribers spread over the URLs in groups, publishers sending a fixed number
- * of messages at a rate or as fast as acks allow. Each body names its publisher, its number and when
- * it was sent, so every subscriber counts what it got, what it got twice and how late it came.
+ * {@code bench fanout} and {@code bench rooms}: subscribers spread over the URLs in groups, publishers
+ * sending a fixed number of messages at a rate or as fast as acks allow. Each body names its publisher,
+ * its number and when it was sent, so every subscriber counts what it got, what it got twice and how
+ * late it came. Subscriber i is member k = i / G of group g = i mod G and connects to URL (g + k) mod U,
+ * so the members of a group take the URLs in turn whatever G and U are; publisher p connects to URL
+ * p mod U and sends its n-th message to group (p + n) mod G, so at any moment the publishers send to
+ * different groups.
  */
 final class FanoutBench {
 
@@ -60,6 +64,18 @@ final class FanoutBench {
     return options.urls().get(index % options.urls().size());
   }
 
+  /** The URL index of subscriber {@code index}: the members of each group take the URLs in turn. */
+  static int subscriberUrl(int index, int groups, int urls) {
+    int group = index % groups;
+    int member = index / groups;
+    return (int) (((long) group + member) % urls);
+  }
+
+  /** The group that publisher {@code publisher} sends its message {@code number} to. */
+  static int groupOf(int publisher, int number, int groups) {
+    return (int) (((long) publisher + number) % groups);
+  }
+
   JsonObject run() throws Exception {
     int publishers = options.publishers();
     perPublisher = new int[publishers];
@@ -73,7 +89,7 @@ final class FanoutBench {
     }
     for (int p = 0; p < publishers; p++) {
       for (int n = 0; n < perPublisher[p]; n++) {
-        expected += members[n % options.groups()];
+        expected += members[groupOf(p, n, options.groups())];
       }
     }
 
@@ -98,6 +114,7 @@ final class FanoutBench {
       long expectedDeliveries = expected;
       progress.counters(() -> "published " + published.sum() + " acked " + acked.sum() + " delivered "
           + deliveries.sum() + "/" + expectedDeliveries + " p99 " + latencies.percentileMs(99) + " ms");
+      ServerCpu serverCpu = new ServerCpu(options.serverPids());
       long start = System.nanoTime();
       lastProgressNanos.set(start);
       senders.forEach(s -> s.socket.context().runOnContext(v -> s.start(start)));
@@ -113,13 +130,14 @@ final class FanoutBench {
         }
       });
       done.future().await();
+      long serverCpuMs = serverCpu.usedMs();
       vertx.cancelTimer(check);
       long end = Math.max(lastDeliveryNanos.get(), start + 1);
       double seconds = (end - start) / 1e9;
       long got = deliveries.sum();
       progress.stop();
-      return new JsonObject()
-          .put("scenario", "fanout")
+      JsonObject result = new JsonObject()
+          .put("scenario", options.scenario().name().toLowerCase(java.util.Locale.ROOT))
           .put("protocol", options.protocol().name().toLowerCase(java.util.Locale.ROOT))
           .put("urls", options.urls().stream().map(URI::toString).toList())
           .put("subscribers", options.subscribers())
@@ -138,6 +156,10 @@ final class FanoutBench {
           .put("deliveriesPerSec", Math.round(got / seconds))
           .put("elapsedMs", Math.round(seconds * 1000))
           .put("latencyMs", latencies.toJson());
+      if (!options.serverPids().isEmpty()) {
+        result.put("serverCpuMs", serverCpuMs);
+      }
+      return result;
     } finally {
       progress.stop();
       for (BenchSocket s : sockets) {
@@ -151,7 +173,8 @@ final class FanoutBench {
     String group = group(index % options.groups());
     Promise<BenchSocket> joined = Promise.promise();
     subscriber.onJoined = joined;
-    return BenchSocket.open(vertx, client, url(index), options.protocol(), subscriber)
+    URI url = options.urls().get(subscriberUrl(index, options.groups(), options.urls().size()));
+    return BenchSocket.open(vertx, client, url, options.protocol(), subscriber)
         .compose(socket -> {
           socket.join(group, 0);
           return joined.future();
@@ -260,7 +283,7 @@ final class FanoutBench {
 
     private void send(int number) {
       String body = "~" + index + "." + number + "." + System.nanoTime() + "~" + padding;
-      socket.publish(group(number % options.groups()), body, number);
+      socket.publish(group(groupOf(index, number, options.groups())), body, number);
       published.increment();
     }
 

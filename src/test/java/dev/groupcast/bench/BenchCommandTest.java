@@ -89,7 +89,7 @@ class BenchCommandTest {
   void badArgumentsAreOneLineAndExitCode2() {
     Run none = bench();
     assertEquals(2, none.code());
-    assertEquals("groupcast bench: bench needs a scenario: echo, fanout or connections\n", none.err());
+    assertEquals("groupcast bench: bench needs a scenario: echo, fanout, rooms or connections\n", none.err());
     assertEquals(2, bench("storm").code());
     assertEquals("groupcast bench: --rate fast: must be a whole number\n", bench("fanout", "--rate", "fast").err());
     assertEquals("groupcast bench: --url http://x: must be ws://HOST:PORT/PATH or wss://...\n",
