@@ -10,6 +10,7 @@ import io.vertx.ext.web.RoutingContext;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -76,7 +77,11 @@ public final class ApiBudgets implements Handler<RoutingContext> {
         held.decrementAndGet();
         rc.fail(refused);
       } else {
-        rc.vertx().setTimer(TARPIT_MS, id -> {
+        // spread over half to one and a half TARPIT_MS: answers held together would come back
+        // together, and so would the next requests, a burst every second on the loops that also
+        // carry everyone else's messages
+        long delay = TARPIT_MS / 2 + ThreadLocalRandom.current().nextLong(TARPIT_MS + 1);
+        rc.vertx().setTimer(delay, id -> {
           held.decrementAndGet();
           if (!rc.response().closed()) {
             rc.fail(refused);

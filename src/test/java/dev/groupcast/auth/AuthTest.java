@@ -153,7 +153,7 @@ class AuthTest {
   /** With auth on, the API's budget is the credential's: one service over its budget stops no other. */
   @Test
   void theApiBudgetIsPerCredential(Vertx vertx) {
-    // every greedy request in flight at once: its refusals are held a second (the tarpit), during
+    // every greedy request in flight at once: its refusals are held 0.5 to 1.5 s (the tarpit), during
     // which the bucket refills, so the other credential asks while they are still held
     WebClient greedyClient = WebClient.create(vertx, new io.vertx.ext.web.client.WebClientOptions(),
         new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64));

@@ -70,7 +70,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <p>Asserts: both nodes alive, ready throughout and after; heap after GC under {@link #HEAP_BOUND_MB};
  * map entries and each node's logs at most {@code history.maxGroups}; every abuser was refused; the
  * members lost nothing and were never cut off; their p99 during the flood at most
- * max(2 x quiet p99, quiet p99 + 20 ms).
+ * max(2 x quiet p99, quiet p99 + 5 ms).
+ *
+ * <p>Before anything is measured the abusers run for 15 s, unmeasured, and hang up: the nodes have
+ * then compiled the abusers' paths, as a node that has been up a while has. The report also says when
+ * the late deliveries came (slowBySecond), whether they crossed nodes, and the p99 of the members'
+ * acks (the sequencing path alone).
  */
 @ExtendWith(VertxExtension.class)
 class FloodIT {
@@ -80,8 +85,6 @@ class FloodIT {
    * in 60 s in trial runs), so the bound is reached early and has to hold for most of the flood.
    */
   private static final int MAX_GROUPS = 10_000;
-  /** What the members' p99 must stay under during the flood (see the assertion). */
-  private static final double P99_CEILING_MS = 1500;
   /** limits.apiRate and limits.apiBurst, per node. */
   private static final long API_RATE = 100;
   private static final long API_BURST = 200;
@@ -92,16 +95,17 @@ class FloodIT {
    */
   private static final long HEAP_BOUND_MB = 192;
   /**
-   * p99 slack: twice the quiet p99, but at least 20 ms more. Quiet p99 on localhost is a few ms, where
-   * one CFS scheduling period of this shared 2-core machine (a node, the test JVM and the abusers take
-   * turns) or one young-GC pause moves it by 2x on its own; 20 ms is still far below what a member
-   * notices and far below what a stalled cluster does (seconds).
+   * p99 slack: twice the quiet p99, but at least 5 ms more. Quiet p99 on localhost is a few ms, where one
+   * scheduling period of this shared 2-core machine (two nodes, the test JVM and the abusers take
+   * turns) moves it by a few ms on its own.
    */
-  private static final double P99_SLACK_MS = 20;
+  private static final double P99_SLACK_MS = 5;
   private static final int GROUPS = 10;
   private static final int PER_GROUP = 5;
   private static final long PUBLISH_EVERY_MS = 50;
   private static final int WARMUP_S = 5;
+  /** The abusers run this long, unmeasured, before the quiet phase: see the test. */
+  private static final int ABUSE_WARMUP_S = 15;
   private static final int QUIET_S = 20;
   private static final int FLOOD_S = 60;
   private static final int JOIN_NAMES = 1_000_000;
@@ -131,6 +135,19 @@ class FloodIT {
       Calm calm = new Calm(vertx, ports);
       calm.start();
       hold(vertx, WARMUP_S);
+      // servers run for days: the abusers' paths (refusals, the tarpit, fresh groups, the bridge) are
+      // compiled on both nodes before anything is measured, as they are on a node that has been up a
+      // while; otherwise the flood's first seconds measure the JIT, not the node
+      WsAbuser wsWarm = new WsAbuser(abuseVertx.get(0), ports[0]);
+      BridgeAbuser bridgeWarm = new BridgeAbuser(abuseVertx.get(1), ports[1]);
+      ApiAbuser apiWarm = new ApiAbuser(abuseVertx.get(2), ports);
+      Await.result(Future.all(wsWarm.start(), bridgeWarm.start()), 30);
+      apiWarm.start();
+      hold(vertx, ABUSE_WARMUP_S);
+      apiWarm.stop();
+      Await.result(Future.all(wsWarm.leave(), bridgeWarm.leave()), 30);
+      Await.until("the warm-up's API requests answered", 30, () -> apiWarm.inFlight.get() == 0);
+      hold(vertx, WARMUP_S);
       long machineBeforeQuiet = machineBusyMs();
       calm.enter(QUIET);
       hold(vertx, QUIET_S);
@@ -148,6 +165,7 @@ class FloodIT {
       long[] cpuAtStart = cpuMs(cluster);
       long machineAtStart = machineBusyMs();
       long floodStart = System.nanoTime();
+      calm.slowUs = (long) (1000 * Math.max(2 * calm.p99Ms(QUIET), calm.p99Ms(QUIET) + P99_SLACK_MS));
       calm.enter(FLOOD);
       hold(vertx, FLOOD_S);
       calm.enter(OFF);
@@ -209,7 +227,7 @@ class FloodIT {
               + " quietMachineCores=%.2f members: quiet[delivered=%d lost=%d over1s=%d worstAtS=%.1f resets=%d]"
               + " flood[delivered=%d lost=%d over1s=%d worstAtS=%.1f resets=%d] outsidePhases[lost=%d resets=%d] settled=%b"
               + " errors=%s"
-              + " closes=%d",
+              + " closes=%d slowBySecond=%s slow[sameNode,otherNode]=[%d,%d] floodAckP99Ms=%.1f",
           quietP99, floodP99, heapAfter[0], heapAfter[1], groups, wsAbuser.joined.get(), wsAbuser.refused.get(),
           bridgeAbuser.acks.get(), bridgeAbuser.refused.get(), apiAbuser.accepted.get(), apiAbuser.limited.get(),
           calm.percentileMs(QUIET, 50), calm.percentileMs(FLOOD, 50), calm.percentileMs(FLOOD, 100), p99Bound,
@@ -225,7 +243,8 @@ class FloodIT {
           calm.resets[QUIET].get(),
           calm.delivered[FLOOD].get(), calm.lost(FLOOD), calm.over1s[FLOOD].get(), calm.worstAtMs[FLOOD] / 1000.0,
           calm.resets[FLOOD].get(), calm.lost(OFF), calm.resets[OFF].get(), settled, new TreeMap<>(calm.errors),
-          calm.closes.get());
+          calm.closes.get(), calm.slowBySecond, calm.slowSameNode.get(), calm.slowOtherNode.get(),
+          calm.ackP99Ms());
       System.out.println(line);
       Files.writeString(REPORT, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
       calm.close();
@@ -252,14 +271,10 @@ class FloodIT {
           () -> assertTrue(calm.delivered[QUIET].get() > 0 && calm.delivered[FLOOD].get() > 0, "measured: " + line),
           () -> assertTrue(settled && lost == 0, "every accepted message reached the other members: " + line),
           () -> assertEquals(0, calm.closes.get(), "no member was cut off: " + line),
-          // the median member does not notice the flood; the tail does: issue 17's target (p99 within
-          // max(2 x quiet, quiet + 20 ms), printed as p99BoundMs) is not met yet on this 2-core machine
-          // (0.3 to 0.4 s against 4 to 7 s before pacing and the tarpit), so the test holds the line
-          // reached: a median within the bound and a p99 under P99_CEILING_MS
-          () -> assertTrue(calm.percentileMs(FLOOD, 50) <= Math.max(2 * calm.percentileMs(QUIET, 50),
-              calm.percentileMs(QUIET, 50) + P99_SLACK_MS), "members' median during the flood: " + line),
-          () -> assertTrue(floodP99 <= P99_CEILING_MS, "members' p99 during the flood under "
-              + P99_CEILING_MS + " ms: " + line));
+          // issue 17: the members' p99 during the flood at most twice the quiet run's (printed as
+          // p99BoundMs); measured at 1.1x on this machine, 3.5x to 4x while the API's held refusals all
+          // came back in the same instant
+          () -> assertTrue(floodP99 <= p99Bound, "members' p99 during the flood within " + p99Bound + " ms: " + line));
     } finally {
       for (Vertx v : abuseVertx) {
         Await.result(v.close(), 30);
@@ -295,6 +310,15 @@ class FloodIT {
     /** When in its phase (ms from its start) the latest delivery arrived. */
     final long[] worstAtMs = new long[3];
     final AtomicLong closes = new AtomicLong();
+    /** Flood deliveries later than {@link #slowUs} (the p99 bound), by the second of the flood they arrived in. */
+    final java.util.concurrent.atomic.AtomicLongArray slowBySecond = new java.util.concurrent.atomic.AtomicLongArray(FLOOD_S + 30);
+    volatile long slowUs = Long.MAX_VALUE;
+    /** Slow flood deliveries (see slowBySecond) to a member on the publisher's node, and on the other node. */
+    final AtomicLong slowSameNode = new AtomicLong();
+    final AtomicLong slowOtherNode = new AtomicLong();
+    /** Publish-to-ack time of the flood's publishes: the sequencing path alone. */
+    private final Histogram ackUs = new Histogram(3);
+    private final Map<String, Long> sentAt = new ConcurrentHashMap<>();
 
     Calm(Vertx vertx, int[] ports) {
       this.vertx = vertx;
@@ -324,8 +348,12 @@ class FloodIT {
           }
           int ph = phase;
           sent[ph].incrementAndGet();
+          String publishId = ph + "-" + n[0]++;
+          if (ph == FLOOD) {
+            sentAt.put(group + publishId, System.nanoTime());
+          }
           publisher.writeTextMessage(new JsonObject().put("type", "publish").put("group", group)
-              .put("id", ph + "-" + n[0]++)
+              .put("id", publishId)
               .put("body", new JsonObject().put("t", System.nanoTime()).put("ph", ph)).encode());
         }));
       }
@@ -362,6 +390,12 @@ class FloodIT {
               if (us > 1_000_000) {
                 over1s[ph].incrementAndGet();
               }
+              if (ph == FLOOD && us > slowUs) {
+                boolean samePort = port == ports[Integer.parseInt(group.substring(group.indexOf('-') + 1)) % 2];
+                (samePort ? slowSameNode : slowOtherNode).incrementAndGet();
+                int second = (int) ((now - phaseStartedAt[FLOOD]) / 1_000_000_000L);
+                slowBySecond.incrementAndGet(Math.min(second, slowBySecond.length() - 1));
+              }
               synchronized (latencyUs[ph]) {
                 latencyUs[ph].recordValue(us);
                 if (us > worstUs[ph]) {
@@ -370,7 +404,15 @@ class FloodIT {
                 }
               }
             }
-            case "ack" -> acked[f.getString("id").charAt(0) - '0'].incrementAndGet();
+            case "ack" -> {
+              acked[f.getString("id").charAt(0) - '0'].incrementAndGet();
+              Long at = sentAt.remove(group + f.getString("id"));
+              if (at != null) {
+                synchronized (ackUs) {
+                  ackUs.recordValue((now - at) / 1000);
+                }
+              }
+            }
             case "error" -> {
               errors.computeIfAbsent(f.getString("code"), k -> new AtomicLong()).incrementAndGet();
               Object id = f.getValue("id");
@@ -422,6 +464,12 @@ class FloodIT {
 
     long lost(int ph) {
       return Math.max(0, (PER_GROUP - 1) * acked[ph].get() - delivered[ph].get());
+    }
+
+    double ackP99Ms() {
+      synchronized (ackUs) {
+        return ackUs.getTotalCount() == 0 ? Double.NaN : ackUs.getValueAtPercentile(99) / 1000.0;
+      }
     }
 
     double p99Ms(int ph) {
@@ -554,6 +602,13 @@ class FloodIT {
 
     void stop() {
       running = false;
+    }
+
+    /** Stops and hangs up: what it still had queued at the node goes with the connection. */
+    Future<Void> leave() {
+      stop();
+      WebSocket socket = ws;
+      return socket == null ? Future.succeededFuture() : socket.close();
     }
 
     boolean quietFor(long ms) {

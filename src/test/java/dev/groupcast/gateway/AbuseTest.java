@@ -183,6 +183,30 @@ class AbuseTest {
   }
 
   /**
+   * Refusals past the API budget are held (a tarpit) for 0.5 to 1.5 s, spread over that window: held
+   * together they would all come back in one instant, and so would the client's next requests, a burst
+   * every second on the loops that carry everyone else's messages (it tripled the flood test's p99).
+   */
+  @Test
+  void refusalsHeldByTheTarpitComeBackSpreadOut(Vertx vertx) {
+    io.vertx.ext.web.client.WebClient http = io.vertx.ext.web.client.WebClient.create(vertx,
+        new io.vertx.ext.web.client.WebClientOptions(), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(400));
+    long start = System.nanoTime();
+    List<Future<Long>> refusedAfterMs = new ArrayList<>();
+    for (int i = 0; i < 400; i++) { // burst 200: at least 200 refused
+      refusedAfterMs.add(http.get(port, "127.0.0.1", "/api/groups/tarpit-" + i + "/history").send()
+          .map(r -> r.statusCode() == 429 ? (System.nanoTime() - start) / 1_000_000 : -1L));
+    }
+    List<Long> refused = refusedAfterMs.stream().map(f -> Await.result(f, 30)).filter(ms -> ms >= 0).sorted().toList();
+    assertTrue(refused.size() >= 100, "refused past the burst: " + refused.size());
+    long first = refused.get(0);
+    long last = refused.get(refused.size() - 1);
+    assertTrue(first >= 400, "held before the answer: the first refusal after " + first + " ms");
+    assertTrue(last - first >= 500, "spread over the window, not at once: " + first + " to " + last + " ms");
+    http.close();
+  }
+
+  /**
    * A bridge client floods register and unregister frames (refused past its budget, so the node stops
    * reading it: its input queues) and drops the connection. What it queued is discarded with it: the
    * node neither handles those frames against the state it cleared at the close (one exception per

@@ -61,7 +61,8 @@ public final class JarProcess implements AutoCloseable {
       Files.createDirectories(logDir);
       Path log = logDir.resolve(name + ".log");
       List<String> command = new ArrayList<>(launcher);
-      command.addAll(List.of(javaBinary(), "-Xmx256m", "-jar", jar().toString()));
+      command.addAll(List.of(javaBinary(), "-Xmx" + System.getProperty("groupcast.it.heap", "256m"), "-jar",
+          jar().toString()));
       command.addAll(List.of(args));
       ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
