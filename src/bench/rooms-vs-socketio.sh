@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# usage: [WARMUPS=12] [RUN_SECONDS=15] [WARMUP_SECONDS=5] src/bench/rooms-vs-socketio.sh [rounds=5]
+# usage: [WARMUPS=12] [RUN_SECONDS=15] [WARMUP_SECONDS=5] [GC_JAVA_OPTS=...] src/bench/rooms-vs-socketio.sh [rounds=5]
 # Many small groups through a 2-node groupcast cluster vs through 2 Socket.IO nodes joined by the Redis
 # adapter, both driven by the same load generator (java -jar target/groupcast.jar bench rooms): 2000
 # subscribers in 500 groups of 4 (2 members on each node), 100 publishers sending to different groups,
