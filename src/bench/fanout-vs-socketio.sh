@@ -23,8 +23,6 @@ npm_install
 start_socketio
 start_groupcast
 
-servers() { if [ "$1" = groupcast ]; then echo "${gc_pids[*]}"; else echo "${sio_pids[*]} $redis_pid"; fi; }
-urls() { if [ "$1" = groupcast ]; then gc_urls; else sio_urls; fi; }
 # run WHO ROUND: one bench run; prints {"round":R,"who":W,"serverCpuSec":S,"result":{the CLI's last stdout line}}
 run() {
   local who=$1 round=$2 out line before after

@@ -89,12 +89,15 @@ start_groupcast() {
   done
   is_process java "${gc_pids[@]}"
 }
-# gc_urls: the groupcast nodes' WebSocket URLs, comma-separated
-gc_urls() {
-  local port urls=""
-  for port in "${GC_HTTP_PORTS[@]}"; do urls+="${urls:+,}ws://127.0.0.1:$port/ws"; done
+# ws_urls SUFFIX PORT...: ws://127.0.0.1:PORT followed by SUFFIX for each port, comma-separated
+ws_urls() {
+  local suffix=$1 port urls=""
+  shift
+  for port in "$@"; do urls+="${urls:+,}ws://127.0.0.1:$port$suffix"; done
   echo "$urls"
 }
+# gc_urls: the groupcast nodes' WebSocket URLs
+gc_urls() { ws_urls /ws "${GC_HTTP_PORTS[@]}"; }
 
 # start_socketio: redis-server on REDIS_PORT and one Socket.IO node (Redis adapter) per entry of
 # SIO_PORTS; sets redis_pid and sio_pids, returns once all are ready
@@ -115,11 +118,12 @@ start_socketio() {
   is_process redis-server "$redis_pid"
   is_process node "${sio_pids[@]}"
 }
-sio_urls() {
-  local port urls=""
-  for port in "${SIO_PORTS[@]}"; do urls+="${urls:+,}ws://127.0.0.1:$port"; done
-  echo "$urls"
-}
+sio_urls() { ws_urls "" "${SIO_PORTS[@]}"; }
+
+# servers WHO and urls WHO, for the groupcast-vs-Socket.IO scripts: the processes whose CPU counts for
+# a contender (the JVMs; or the Node.js processes and redis-server) and the URLs its clients use
+servers() { if [ "$1" = groupcast ]; then echo "${gc_pids[*]}"; else echo "${sio_pids[*]} $redis_pid"; fi; }
+urls() { if [ "$1" = groupcast ]; then gc_urls; else sio_urls; fi; }
 
 # cpu_ticks PID...: utime + stime (fields 14 and 15 of /proc/PID/stat, all threads) summed over the PIDs;
 # the fields are counted after the ") " that closes the command name, which may itself hold spaces.

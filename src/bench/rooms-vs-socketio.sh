@@ -32,8 +32,6 @@ npm_install
 start_socketio
 start_groupcast
 
-servers() { if [ "$1" = groupcast ]; then echo "${gc_pids[*]}"; else echo "${sio_pids[*]} $redis_pid"; fi; }
-urls() { if [ "$1" = groupcast ]; then gc_urls; else sio_urls; fi; }
 LOG=$WORK/rooms-client.log
 # run WHO RATE SECONDS ROUND: one bench run; prints {"round":R,"who":W,"shape":"RATE msg/s",
 # "serverCpuSec":CPU over the whole run (connecting included),"result":{the CLI's last stdout line}}

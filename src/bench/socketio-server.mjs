@@ -31,4 +31,6 @@ io.on('connection', (socket) => {
   });
 });
 
-httpServer.listen(port, '127.0.0.1', () => console.log(`listening ${port}`));
+// a backlog for the bench's 2,000 connections at once (Node's default is 511: past it SYNs are dropped
+// and retried seconds later)
+httpServer.listen({ port, host: '127.0.0.1', backlog: 4096 }, () => console.log(`listening ${port}`));
