@@ -20,6 +20,7 @@ public abstract class FrameClient implements AutoCloseable {
   private final List<JsonObject> received = new ArrayList<>();
   private final List<Waiter> waiters = new ArrayList<>();
   private final AtomicInteger ids = new AtomicInteger();
+  private final AtomicInteger frameCount = new AtomicInteger();
   protected final Promise<Short> closed = Promise.promise();
   public JsonObject welcome;
 
@@ -30,6 +31,7 @@ public abstract class FrameClient implements AutoCloseable {
   protected abstract Future<Void> write(String text);
 
   protected synchronized void onFrame(JsonObject frame) {
+    frameCount.incrementAndGet();
     for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
       Waiter w = it.next();
       if (w.match.test(frame)) {
@@ -47,7 +49,14 @@ public abstract class FrameClient implements AutoCloseable {
 
   /** The first frame, received or to come, that matches; it is taken out of the inbox. */
   public JsonObject next(Predicate<JsonObject> match) {
-    return Await.result(expect(match));
+    Future<JsonObject> frame = expect(match);
+    try {
+      return Await.result(frame);
+    } catch (AssertionError e) {
+      // what did come, for a flake seen once: whether the connection was silent, closed or answered otherwise
+      throw new AssertionError(e.getMessage() + "; frames received and not taken: " + inbox() + ", "
+          + frameCount.get() + " in all, closed: " + closed.future().result(), e);
+    }
   }
 
   public synchronized Future<JsonObject> expect(Predicate<JsonObject> match) {

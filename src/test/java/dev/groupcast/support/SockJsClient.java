@@ -30,6 +30,7 @@ public final class SockJsClient extends FrameClient {
   private final HttpClient http;
   private final WebSocketClient wsClient;
   private final Promise<Void> opened = Promise.promise();
+  private final java.util.concurrent.atomic.AtomicLong rawBytes = new java.util.concurrent.atomic.AtomicLong();
   private WebSocket ws;
   private final StringBuilder streamed = new StringBuilder();
 
@@ -54,7 +55,12 @@ public final class SockJsClient extends FrameClient {
   public static SockJsClient open(Vertx vertx, int port, String prefix, Transport transport, String query) {
     SockJsClient c = new SockJsClient(vertx, port, prefix, transport, query);
     c.start();
-    Await.result(c.opened.future());
+    try {
+      Await.result(c.opened.future());
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "; no open frame on " + transport + ", received so far: '"
+          + c.streamed + "' (" + c.rawBytes.get() + " bytes)", e);
+    }
     return c;
   }
 
@@ -116,6 +122,7 @@ public final class SockJsClient extends FrameClient {
   }
 
   private void onStreamChunk(Buffer chunk) {
+    rawBytes.addAndGet(chunk.length());
     streamed.append(chunk.toString());
     int nl;
     while ((nl = streamed.indexOf("\n")) >= 0) {
@@ -130,6 +137,7 @@ public final class SockJsClient extends FrameClient {
 
   /** Server-sent events: each SockJS frame is a {@code data: ...} event ended by a blank line. */
   private void onEventSourceChunk(Buffer chunk) {
+    rawBytes.addAndGet(chunk.length());
     streamed.append(chunk.toString());
     int end;
     while ((end = streamed.indexOf("\r\n\r\n")) >= 0) {

@@ -150,14 +150,28 @@ public final class TestCluster implements AutoCloseable {
     return nodes.size();
   }
 
+  /**
+   * A port nothing listens on, below the kernel's ephemeral range (32768 up): a port the kernel handed
+   * out as free there can be taken by any outgoing connection (a node's own cluster connections, a
+   * client) before the node binds it (CI failed with "Address already in use" once). Never the same
+   * twice in one JVM; test JVMs of one run start at different places (their pids).
+   */
   public static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
+    for (int attempt = 0; attempt < PORT_SPAN; attempt++) {
+      int port = PORT_BASE + Math.floorMod(nextPort.getAndIncrement(), PORT_SPAN);
+      try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+        return port;
+      } catch (IOException e) {
+        // taken: the next one
+      }
     }
+    throw new IllegalStateException("no free port in " + PORT_BASE + ".." + (PORT_BASE + PORT_SPAN));
   }
+
+  private static final int PORT_BASE = 20_000;
+  private static final int PORT_SPAN = 12_000;
+  private static final java.util.concurrent.atomic.AtomicInteger nextPort =
+      new java.util.concurrent.atomic.AtomicInteger((int) (ProcessHandle.current().pid() * 397 % PORT_SPAN));
 
   @Override
   public void close() {

@@ -2,7 +2,7 @@ package dev.groupcast.support;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -13,11 +13,13 @@ public final class WsClient extends FrameClient {
 
   /** Held for the connection's lifetime: Vert.x 5 closes a client (and its connections) once unreachable. */
   private final WebSocketClient client;
-  private final WebSocket ws;
+  private final ClientWebSocket ws;
 
-  private WsClient(WebSocketClient client, WebSocket ws) {
+  private WsClient(WebSocketClient client) {
     this.client = client;
-    this.ws = ws;
+    // handlers set before the connection exists: frames that come with the handshake's answer (the
+    // welcome) cannot arrive before them
+    this.ws = client.webSocket();
     ws.textMessageHandler(text -> onFrame(new JsonObject(text)));
     ws.closeHandler(v -> closed.tryComplete(ws.closeStatusCode()));
   }
@@ -33,8 +35,8 @@ public final class WsClient extends FrameClient {
   public static WsClient open(Vertx vertx, WebSocketConnectOptions options, WebSocketClientOptions clientOptions) {
     WebSocketClient wsClient = vertx.createWebSocketClient(clientOptions
         .setMaxFrameSize(1 << 21).setMaxMessageSize(1 << 21));
-    // handlers are set on the event loop as the connection opens, so the welcome frame cannot slip by
-    WsClient client = Await.result(wsClient.connect(options).map(ws -> new WsClient(wsClient, ws)));
+    WsClient client = new WsClient(wsClient);
+    Await.result(client.ws.connect(options));
     client.welcome = client.nextOfType("welcome");
     return client;
   }
