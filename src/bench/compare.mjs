@@ -1,6 +1,8 @@
 // The tables of rooms-vs-socketio.sh and fanout-vs-jetstream.sh, from their rounds file (one JSON row
 // per run: {round, who, shape, serverCpuSec, result: the load generator's --json line}).
-//   node compare.mjs rooms|jetstream FILE.jsonl [ROUND]
+//   [MAIN=who] node compare.mjs rooms|jetstream FILE.jsonl [ROUND]
+// MAIN names the contender whose ratio to the other is shown (groupcast unless set; rooms-ab.sh
+// compares two groupcast clusters).
 // With ROUND: that round's figures for each contender and the ratio groupcast/other, per shape.
 // Without: per shape, each contender's median over the rounds and the median of the per-round ratios
 // (the ratio of each round, where both ran back to back, then their median).
@@ -39,9 +41,10 @@ const med = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 const fmt = (n, digits) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
-const other = rows.map((x) => x.who).find((w) => w !== 'groupcast') ?? 'other';
+const main = process.env.MAIN ?? 'groupcast';
+const other = rows.map((x) => x.who).find((w) => w !== main) ?? 'other';
 const shapes = [...new Set(rows.map((x) => x.shape))];
-const ratioLabel = `groupcast/${other}`;
+const ratioLabel = `${main}/${other}`;
 const width = `  median ratio ${ratioLabel}`.length + 2;
 const line = (label, cells) => console.log(label.padEnd(width) + cells.map((c) => c.padStart(12)).join(''));
 // the ratio of a metric in one round; lost 0/0 is 1 (both lost nothing), n/0 has none
@@ -57,23 +60,23 @@ for (const shape of shapes) {
   };
   if (roundArg !== undefined) {
     const p = pair(Number(roundArg));
-    if (!p.groupcast || !p[other]) continue;
+    if (!p[main] || !p[other]) continue;
     console.log(`round ${roundArg}, ${shape}`);
     line('', metrics.map((m) => m.name));
-    for (const who of ['groupcast', other]) line(`  ${who}`, metrics.map((m) => fmt(m.of(p[who]), m.digits)));
-    line(`  ${ratioLabel}`, metrics.map((m) => fmt(ratio(m.of(p.groupcast), m.of(p[other])), 3)));
+    for (const who of [main, other]) line(`  ${who}`, metrics.map((m) => fmt(m.of(p[who]), m.digits)));
+    line(`  ${ratioLabel}`, metrics.map((m) => fmt(ratio(m.of(p[main]), m.of(p[other])), 3)));
   } else {
-    const pairs = rounds.map(pair).filter((p) => p.groupcast && p[other]);
+    const pairs = rounds.map(pair).filter((p) => p[main] && p[other]);
     console.log(`medians of ${pairs.length} rounds, ${shape}`);
     line('', metrics.map((m) => m.name));
-    for (const who of ['groupcast', other]) {
+    for (const who of [main, other]) {
       line(`  ${who}`, metrics.map((m) => fmt(med(pairs.map((p) => m.of(p[who]))), m.digits)));
     }
     line(`  median ratio ${ratioLabel}`,
-      metrics.map((m) => fmt(med(pairs.map((p) => ratio(m.of(p.groupcast), m.of(p[other])))), 3)));
+      metrics.map((m) => fmt(med(pairs.map((p) => ratio(m.of(p[main]), m.of(p[other])))), 3)));
     const lost = (who) => pairs.reduce((a, p) => a + p[who].result.lost, 0);
     const dup = (who) => pairs.reduce((a, p) => a + p[who].result.duplicates, 0);
-    console.log(`  lost in all rounds: groupcast ${lost('groupcast')}, ${other} ${lost(other)};` +
-      ` duplicates: groupcast ${dup('groupcast')}, ${other} ${dup(other)}`);
+    console.log(`  lost in all rounds: ${main} ${lost(main)}, ${other} ${lost(other)};` +
+      ` duplicates: ${main} ${dup(main)}, ${other} ${dup(other)}`);
   }
 }

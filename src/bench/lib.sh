@@ -69,6 +69,7 @@ is_process() {
 
 # start_groupcast: one node per entry of GC_HTTP_PORTS, clustered over GC_CLUSTER_PORTS (event bus on
 # GC_BUS_PORTS), all on 127.0.0.1 without the publish rate limit; sets gc_pids, returns once all are ready.
+# GC_JAR is the jar the nodes run (target/groupcast.jar unless set: rooms-ab.sh compares two builds).
 # GC_JAVA_OPTS go to the nodes' JVMs only (not the load generator's): e.g. -XX:ActiveProcessorCount=1 to
 # give each of 2 nodes on a 2-core host one core's worth of threads, as a CPU limit of 1 in a pod does
 start_groupcast() {
@@ -81,7 +82,7 @@ start_groupcast() {
       GROUPCAST_CLUSTER_HOST=127.0.0.1 GROUPCAST_CLUSTER_PORT=${GC_CLUSTER_PORTS[$i]} \
       GROUPCAST_CLUSTER_BUS_PORT=${GC_BUS_PORTS[$i]} GROUPCAST_CLUSTER_MEMBERS=$members \
       GROUPCAST_NODE_ID=bench-${ids[$i]} GROUPCAST_LIMITS_PUBLISH_RATE=0 \
-      java "${jvm_opts[@]}" -jar target/groupcast.jar > "$WORK/groupcast-${GC_HTTP_PORTS[$i]}.log" 2>&1 & pids+=($!); gc_pids+=($!)
+      java "${jvm_opts[@]}" -jar "${GC_JAR:-target/groupcast.jar}" > "$WORK/groupcast-${GC_HTTP_PORTS[$i]}.log" 2>&1 & pids+=($!); gc_pids+=($!)
   done
   for i in "${!GC_HTTP_PORTS[@]}"; do
     wait_for "groupcast node ${GC_HTTP_PORTS[$i]}" "${gc_pids[$i]}" "$WORK/groupcast-${GC_HTTP_PORTS[$i]}.log" \

@@ -51,7 +51,23 @@ public final class Main {
   private Main() {
   }
 
+  private static final String COMMON_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
+  /**
+   * Hazelcast, like the JDK, runs asynchronous callbacks on {@code ForkJoinPool.commonPool()} only when
+   * its parallelism is above 1, and otherwise starts a thread for every callback. The pool's
+   * parallelism is the cores minus one: 1 on 2 cores, or in a pod limited to 2. The node's own cluster
+   * calls avoid it ({@code ClusterFutures}); this covers the rest (vertx-hazelcast's). Set before any
+   * class reads it: the pool is made once, when first used.
+   */
+  private static void commonPoolOfTwoAtLeast() {
+    if (System.getProperty(COMMON_PARALLELISM) == null) {
+      System.setProperty(COMMON_PARALLELISM, String.valueOf(Math.max(2, Runtime.getRuntime().availableProcessors() - 1)));
+    }
+  }
+
   public static void main(String[] args) {
+    commonPoolOfTwoAtLeast();
     if (args.length == 0 || args[0].equals("run") || args[0].equals("demo") || args[0].startsWith("-c")
         || args[0].startsWith("--conf")) {
       ClassPreloader.start();

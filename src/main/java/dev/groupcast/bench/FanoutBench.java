@@ -262,8 +262,12 @@ final class FanoutBench {
         fillWindow();
       } else {
         double perSecond = (double) options.rate() / options.publishers();
+        // publishers spread over the period: all starting together would send every message of a
+        // light load in one burst per period (100 at once each second at 100 msg/s from 100 publishers)
+        long offset = (long) (1e9 / perSecond * index / options.publishers());
         vertx.setPeriodic(5, id -> {
-          long due = Math.min(count, (long) ((System.nanoTime() - start) / 1e9 * perSecond) + 1);
+          long elapsed = System.nanoTime() - start - offset;
+          long due = elapsed < 0 ? 0 : Math.min(count, (long) (elapsed / 1e9 * perSecond) + 1);
           while (next < due) {
             send(next++);
           }

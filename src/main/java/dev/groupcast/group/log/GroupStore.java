@@ -16,6 +16,7 @@ import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionFunction;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
 import com.hazelcast.splitbrainprotection.impl.RecentlyActiveSplitBrainProtectionFunction;
+import dev.groupcast.cluster.ClusterFutures;
 import dev.groupcast.config.GroupcastConfig;
 import dev.groupcast.error.ErrorCode;
 import dev.groupcast.error.ProtocolException;
@@ -144,7 +145,7 @@ public final class GroupStore {
     } catch (RuntimeException e) {
       stage = java.util.concurrent.CompletableFuture.failedFuture(e);
     }
-    Future.fromCompletionStage(stage, vertx.getOrCreateContext()).onComplete(ar -> {
+    ClusterFutures.on(vertx.getOrCreateContext(), stage).onComplete(ar -> {
       boolean missing = ar.succeeded() && ar.result() == null;
       boolean backed = System.currentTimeMillis() - now < BACKED_WITHIN_MS;
       if (missing) {
@@ -268,7 +269,7 @@ public final class GroupStore {
     } catch (RuntimeException e) {
       stage = java.util.concurrent.CompletableFuture.failedFuture(e);
     }
-    return Future.fromCompletionStage(stage, vertx.getOrCreateContext()).recover(e -> {
+    return ClusterFutures.on(vertx.getOrCreateContext(), stage).recover(e -> {
       if (unwrap(e) instanceof SplitBrainProtectionException
           && System.currentTimeMillis() - firstAt < MAJORITY_PATIENCE_MS) {
         Promise<T> again = ((ContextInternal) vertx.getOrCreateContext()).promise();
@@ -280,7 +281,7 @@ public final class GroupStore {
   }
 
   private <T> Future<T> call(CompletionStage<T> stage, boolean append) {
-    return Future.fromCompletionStage(stage, vertx.getOrCreateContext())
+    return ClusterFutures.on(vertx.getOrCreateContext(), stage)
         .recover(e -> Future.failedFuture(failure(e, append)));
   }
 
