@@ -8,7 +8,9 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -73,15 +75,16 @@ public final class SockJsClient extends FrameClient {
 
   private void start() {
     switch (transport) {
-      case WEBSOCKET -> wsClient.connect(port, "127.0.0.1", base + "/websocket" + query).onComplete(ar -> {
-        if (ar.failed()) {
-          opened.tryFail(ar.cause());
-          return;
-        }
-        ws = ar.result();
-        ws.textMessageHandler(this::onSockJsFrame);
-        ws.closeHandler(v -> closed.tryComplete(ws.closeStatusCode()));
-      });
+      case WEBSOCKET -> {
+        // handlers before the connection: a server that refuses the session sends o, an error and c with
+        // the handshake's answer, then closes
+        ClientWebSocket socket = wsClient.webSocket();
+        ws = socket;
+        socket.textMessageHandler(this::onSockJsFrame);
+        socket.closeHandler(v -> closed.tryComplete(socket.closeStatusCode()));
+        socket.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
+            .setURI(base + "/websocket" + query)).onFailure(opened::tryFail);
+      }
       case XHR_STREAMING -> post(base + "/xhr_streaming", null).onComplete(ar -> {
         if (ar.failed()) {
           opened.tryFail(ar.cause());
