@@ -14,6 +14,7 @@ const lat = (k) => (x) => x.result.latencyMs[k];
 const METRICS = {
   rooms: [
     { name: 'CPU/msg us', of: (x) => cpuSec(x) * 1e6 / x.result.acked, digits: 1 },
+    { name: 'msg/s', of: (x) => x.result.acked * 1000 / x.result.elapsedMs, digits: 0 },
     { name: 'p50 ms', of: lat('p50'), digits: 2 },
     { name: 'p99 ms', of: lat('p99'), digits: 2 },
     { name: 'max ms', of: lat('max'), digits: 1 },
