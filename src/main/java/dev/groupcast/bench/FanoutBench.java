@@ -64,6 +64,15 @@ final class FanoutBench {
     return options.urls().get(index % options.urls().size());
   }
 
+  /**
+   * When publisher {@code index} of {@code publishers} sends its first message, each sending
+   * {@code perSecond}: spread over one period. All starting together would send every message of a
+   * light load in one burst per period (100 at once each second at 100 msg/s from 100 publishers).
+   */
+  static long startOffsetNanos(int index, int publishers, double perSecond) {
+    return (long) (1e9 / perSecond * index / publishers);
+  }
+
   /** The URL index of subscriber {@code index}: the members of each group take the URLs in turn. */
   static int subscriberUrl(int index, int groups, int urls) {
     int group = index % groups;
@@ -262,9 +271,7 @@ final class FanoutBench {
         fillWindow();
       } else {
         double perSecond = (double) options.rate() / options.publishers();
-        // publishers spread over the period: all starting together would send every message of a
-        // light load in one burst per period (100 at once each second at 100 msg/s from 100 publishers)
-        long offset = (long) (1e9 / perSecond * index / options.publishers());
+        long offset = startOffsetNanos(index, options.publishers(), perSecond);
         vertx.setPeriodic(5, id -> {
           long elapsed = System.nanoTime() - start - offset;
           long due = elapsed < 0 ? 0 : Math.min(count, (long) (elapsed / 1e9 * perSecond) + 1);

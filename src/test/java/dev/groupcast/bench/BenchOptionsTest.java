@@ -117,4 +117,17 @@ class BenchOptionsTest {
     String stat = "1234 (java (x) y) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 75 0 0 20 0 40 0 99 0 0";
     assertEquals(325, ServerCpu.ticks(stat));
   }
+
+  @Test
+  void publishersStartSpreadOverTheirPeriodNotTogether() {
+    // 100 publishers at 1 msg/s each (rooms at 100 msg/s): one starts every 10 ms over the second
+    Set<Long> starts = new HashSet<>();
+    for (int p = 0; p < 100; p++) {
+      long offset = FanoutBench.startOffsetNanos(p, 100, 1.0);
+      assertTrue(offset >= 0 && offset < 1_000_000_000L, "within one period: " + offset);
+      starts.add(offset / 10_000_000L);
+    }
+    assertEquals(100, starts.size(), "one per 10 ms slot");
+    assertEquals(500_000_000L, FanoutBench.startOffsetNanos(1, 2, 1.0));
+  }
 }
