@@ -16,7 +16,8 @@ import java.util.concurrent.Executor;
  * {@code ForkJoinPool.commonPool()} only when that pool has a parallelism above 1, and otherwise
  * starts a new thread for every callback. The common pool's parallelism is the core count minus
  * one, so on 2 cores (this machine, and a pod with a CPU limit of 2) every cluster operation started
- * a thread: 7% of a node's CPU in the many-groups benchmark, on Hazelcast's response threads.
+ * a thread, on Hazelcast's response threads: without them the many-groups benchmark took 154 instead
+ * of 371 us of server CPU per message (README, "Many small groups").
  * Here the callback only completes a promise, which hands the listeners to the context: it runs
  * where the response arrives, without a thread of its own.
  */

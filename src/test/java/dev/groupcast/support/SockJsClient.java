@@ -61,7 +61,7 @@ public final class SockJsClient extends FrameClient {
       Await.result(c.opened.future());
     } catch (AssertionError e) {
       throw new AssertionError(e.getMessage() + "; no open frame on " + transport + ", received so far: '"
-          + c.streamed + "' (" + c.rawBytes.get() + " bytes)", e);
+          + c.streamed + "' (" + c.rawBytes.get() + " bytes or characters)", e);
     }
     return c;
   }
@@ -76,11 +76,14 @@ public final class SockJsClient extends FrameClient {
   private void start() {
     switch (transport) {
       case WEBSOCKET -> {
-        // handlers before the connection: a server that refuses the session sends o, an error and c with
-        // the handshake's answer, then closes
+        // handlers before the connection, as in WsClient: a server that refuses the session sends o, an
+        // error and c right after the handshake's answer, then closes
         ClientWebSocket socket = wsClient.webSocket();
         ws = socket;
-        socket.textMessageHandler(this::onSockJsFrame);
+        socket.textMessageHandler(text -> {
+          rawBytes.addAndGet(text.length());
+          onSockJsFrame(text);
+        });
         socket.closeHandler(v -> closed.tryComplete(socket.closeStatusCode()));
         socket.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
             .setURI(base + "/websocket" + query)).onFailure(opened::tryFail);

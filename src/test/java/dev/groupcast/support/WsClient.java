@@ -17,8 +17,8 @@ public final class WsClient extends FrameClient {
 
   private WsClient(WebSocketClient client) {
     this.client = client;
-    // handlers set before the connection exists: frames that come with the handshake's answer (the
-    // welcome) cannot arrive before them
+    // handlers set before the connection exists, so no window is left between the two (Vert.x also
+    // holds frames for handlers set in the connect callback, but nothing here relies on that)
     this.ws = client.webSocket();
     ws.textMessageHandler(text -> onFrame(new JsonObject(text)));
     ws.closeHandler(v -> closed.tryComplete(ws.closeStatusCode()));
