@@ -181,18 +181,36 @@ public final class GroupStore {
 
   /**
    * The messages after {@code since} (in {@code epoch}, if given); see {@link ReadOp} for
-   * {@code safeUpTo}. Refused ({@code unavailable}) just after this process stood still, when its
-   * own copies may hold appends the cluster never confirmed.
+   * {@code safeUpTo}. An answer counts only when its backup acknowledged it in time and this node
+   * still hears a majority afterwards (see {@link ReadOp}): otherwise it is asked again, for up to
+   * {@link #MAJORITY_PATIENCE_MS}, then refused ({@code unavailable}). Refused at once just after this
+   * process stood still, when its own copies may hold appends the cluster never confirmed.
    */
   public Future<Slice> read(String group, long since, String epoch, long safeUpTo) {
+    Promise<Slice> result = ((ContextInternal) vertx.getOrCreateContext()).promise();
+    readAttempt(group, new ReadOp(since, epoch, limits.size(), safeUpTo, YOUNG_MS), System.currentTimeMillis(), result);
+    return result.future();
+  }
+
+  private void readAttempt(String group, ReadOp op, long firstAt, Promise<Slice> result) {
     if (Stalls.recent()) {
-      return Future.failedFuture(new ProtocolException(ErrorCode.UNAVAILABLE,
+      result.fail(new ProtocolException(ErrorCode.UNAVAILABLE,
           "this node has just been standing still: retry in a few seconds"));
+      return;
     }
-    return patiently(() -> logs.submitToKey(group, new ReadOp(since, epoch, limits.size(), safeUpTo, YOUNG_MS)),
-        System.currentTimeMillis())
-        .compose(slice -> Stalls.recent() ? Future.failedFuture(new ProtocolException(ErrorCode.UNAVAILABLE,
-            "this node has just been standing still: retry in a few seconds")) : Future.succeededFuture(slice));
+    long sentAt = System.currentTimeMillis();
+    patiently(() -> logs.submitToKey(group, op), sentAt).onComplete(ar -> {
+      if (ar.failed()) {
+        result.fail(ar.cause());
+      } else if (System.currentTimeMillis() - sentAt < BACKED_WITHIN_MS && majorityReachable()) {
+        result.complete(ar.result());
+      } else if (System.currentTimeMillis() - firstAt < MAJORITY_PATIENCE_MS) {
+        vertx.setTimer(250, id -> readAttempt(group, op, firstAt, result));
+      } else {
+        result.fail(new ProtocolException(ErrorCode.UNAVAILABLE,
+            "the cluster could not confirm the group's history: retry in a few seconds"));
+      }
+    });
   }
 
   /**

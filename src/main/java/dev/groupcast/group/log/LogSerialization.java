@@ -15,6 +15,7 @@ public final class LogSerialization implements DataSerializableFactory {
   static final int SUBSCRIBE = 6;
   static final int POSITION_OP = 7;
   static final int POSITION = 8;
+  static final int REPLICA_CHECK = 9;
 
   @Override
   public IdentifiedDataSerializable create(int typeId) {
@@ -27,6 +28,7 @@ public final class LogSerialization implements DataSerializableFactory {
       case SUBSCRIBE -> new SubscribeOp();
       case POSITION_OP -> new PositionOp();
       case POSITION -> new Position();
+      case REPLICA_CHECK -> new ReplicaCheck<>();
       default -> null;
     };
   }

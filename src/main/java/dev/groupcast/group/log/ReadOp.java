@@ -1,6 +1,5 @@
 package dev.groupcast.group.log;
 
-import com.hazelcast.core.ReadOnly;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
@@ -20,8 +19,15 @@ import java.util.Map;
  * are withheld, unless their seq is at most {@code safeUpTo}, a seq the reader knows was
  * acknowledged (it reached it through fan-out, which follows a successful append): those reach the
  * reader live, or at its next read.
+ *
+ * <p>Age alone is not enough: an owner whose own messages stop reaching the others (its writes stuck,
+ * while it still hears them) keeps the majority in its own eyes for as long as the others take to drop
+ * it and then a heartbeat tolerance, about 8 s, and an append it took then never reached the backup.
+ * So a read is not read-only: it runs {@link ReplicaCheck} on the backup, and {@link GroupStore#read}
+ * trusts only an answer whose backup acknowledged it in time, which proves the backup holds everything
+ * the answer holds.
  */
-public final class ReadOp implements EntryProcessor<String, GroupLog, Slice>, ReadOnly, LogData {
+public final class ReadOp implements EntryProcessor<String, GroupLog, Slice>, LogData {
 
   private long since;
   /** The epoch {@code since} belongs to; null: whatever the log's. */
@@ -75,7 +81,7 @@ public final class ReadOp implements EntryProcessor<String, GroupLog, Slice>, Re
 
   @Override
   public EntryProcessor<String, GroupLog, Slice> getBackupProcessor() {
-    return null;
+    return new ReplicaCheck<>();
   }
 
   @Override

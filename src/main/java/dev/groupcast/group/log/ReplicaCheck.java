@@ -1,0 +1,36 @@
+package dev.groupcast.group.log;
+
+import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+
+import java.util.Map;
+
+/**
+ * What a read runs on the group's backup: nothing. Its acknowledgement is the point. The owner sends
+ * a partition's backups in order over one connection and the backup applies them in order, so a read
+ * whose backup was acknowledged in time found nothing on the owner that the backup lacks: every message
+ * it hands out survives the owner's loss or a merge that drops the owner's side.
+ */
+public final class ReplicaCheck<R> implements EntryProcessor<String, GroupLog, R>, LogData {
+
+  @Override
+  public R process(Map.Entry<String, GroupLog> entry) {
+    return null;
+  }
+
+  @Override
+  public int getClassId() {
+    return LogSerialization.REPLICA_CHECK;
+  }
+
+  @Override
+  public void writeData(ObjectDataOutput out) {
+    // no state
+  }
+
+  @Override
+  public void readData(ObjectDataInput in) {
+    // no state
+  }
+}
