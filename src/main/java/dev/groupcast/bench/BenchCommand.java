@@ -51,6 +51,7 @@ public final class BenchCommand {
       JsonObject result = switch (options.scenario()) {
         case ECHO -> new EchoBench(vertx, client, options, progress).run();
         case FANOUT, ROOMS -> new FanoutBench(vertx, client, options, progress).run();
+        case STORM -> new StormBench(vertx, client, options, progress).run();
         case CONNECTIONS -> new ConnectionsBench(vertx, client, options, progress).run();
       };
       out.println(options.json() ? result.encode() : summary(result));

@@ -30,7 +30,7 @@ public record BenchOptions(
     List<Integer> serverPids,
     boolean json) {
 
-  public enum Scenario { ECHO, FANOUT, ROOMS, CONNECTIONS }
+  public enum Scenario { ECHO, FANOUT, ROOMS, STORM, CONNECTIONS }
 
   /** {@code bench rooms}: how many seconds of messages it sends when --messages is not given. */
   public static final int ROOMS_SECONDS = 15;
@@ -51,6 +51,13 @@ public record BenchOptions(
                       (4 members each, spread over the URLs), 100 publishers at 4000 messages/s in
                       all for 15 s (--messages = 15 x --rate; 60000 with --rate 0); any option
                       changes them, and `fanout` with the same options is the same run
+        storm         clients that resume as groupcast.js does while something else kills a node:
+                      5000 subscribers in 1000 groups, 50 publishers at 200 messages/s in all for
+                      --duration (40s), every publish with a key; subscribers reconnect with backoff
+                      and join with since/epoch, publishers send unanswered publishes again. Reports
+                      the time from the first drop until each dropped subscriber resumed
+                      (recovered:true), the other clients' latency meanwhile, loss and duplicates
+                      (src/bench/reconnect-storm.sh runs it behind the proxy and kills the node)
         connections   opens N idle WebSocket connections (--connections) and holds them
 
       options:
@@ -61,16 +68,17 @@ public record BenchOptions(
                              per publisher with --rate 0 (16)
         --size BYTES         message size (64)
         --duration D         echo/connections: how long to measure or hold (10s); fanout/rooms: at
-                             most this long (60s)
+                             most this long (60s); storm: how long it publishes (40s)
         --warmup D           echo: unmeasured time first (1s)
-        --subscribers S      fanout (200); rooms (2000). The k-th member of group g connects to
+        --subscribers S      fanout (200); rooms (2000); storm (5000). The k-th member of group g connects to
                              URL (g + k) mod the URLs given, so every group of 2+ members spans nodes
-        --groups G           fanout (1); rooms (500)
-        --publishers P       fanout (1); rooms (100). Publisher p connects to URL p mod the URLs and
+        --groups G           fanout (1); rooms (500); storm (1000)
+        --publishers P       fanout (1); rooms (100); storm (50). Publisher p connects to URL p mod the URLs and
                              sends its n-th message to group (p + n) mod G
-        --messages M         fanout: messages in all (2000); rooms: 15 x --rate (60000)
+        --messages M         fanout: messages in all (2000); rooms: 15 x --rate (60000); storm:
+                             --duration x --rate
         --rate R             fanout: messages per second in all, 0 = as fast as acks allow (0);
-                             rooms (4000)
+                             rooms (4000); storm (200)
         --server-pids P[,P]  fanout/rooms, Linux: also report serverCpuMs, the CPU time these local
                              processes used from the first publish to the end of the run (none)
         --json               one JSON object on the last line of stdout instead of a summary
@@ -80,17 +88,19 @@ public record BenchOptions(
 
   static BenchOptions parse(String[] args) {
     if (args.length == 0) {
-      throw new IllegalArgumentException("bench needs a scenario: echo, fanout, rooms or connections");
+      throw new IllegalArgumentException("bench needs a scenario: echo, fanout, rooms, storm or connections");
     }
     Scenario scenario = switch (args[0]) {
       case "echo" -> Scenario.ECHO;
       case "fanout" -> Scenario.FANOUT;
       case "rooms" -> Scenario.ROOMS;
+      case "storm" -> Scenario.STORM;
       case "connections" -> Scenario.CONNECTIONS;
       default -> throw new IllegalArgumentException("unknown scenario: " + args[0]
-          + " (echo, fanout, rooms, connections)");
+          + " (echo, fanout, rooms, storm, connections)");
     };
     boolean rooms = scenario == Scenario.ROOMS;
+    boolean storm = scenario == Scenario.STORM;
     List<URI> urls = new ArrayList<>();
     Protocol protocol = Protocol.GROUPCAST;
     Integer connections = null;
@@ -98,11 +108,11 @@ public record BenchOptions(
     int size = 64;
     Duration duration = null;
     Duration warmup = Duration.ofSeconds(1);
-    int subscribers = rooms ? 2000 : 200;
-    int groups = rooms ? 500 : 1;
-    int publishers = rooms ? 100 : 1;
+    int subscribers = storm ? 5000 : rooms ? 2000 : 200;
+    int groups = storm ? 1000 : rooms ? 500 : 1;
+    int publishers = storm ? 50 : rooms ? 100 : 1;
     Integer messages = null;
-    int rate = rooms ? 4000 : 0;
+    int rate = storm ? 200 : rooms ? 4000 : 0;
     List<Integer> serverPids = new ArrayList<>();
     boolean json = false;
     for (int i = 1; i < args.length; i++) {
@@ -164,20 +174,29 @@ public record BenchOptions(
       urls.add(URI.create("ws://127.0.0.1:8080/ws"));
     }
     boolean fanout = scenario == Scenario.FANOUT || rooms;
+    if (storm && rate == 0) {
+      throw new IllegalArgumentException("--rate 0: storm publishes at a rate (at least 1 a second)");
+    }
+    if (storm && protocol == Protocol.SOCKETIO) {
+      throw new IllegalArgumentException("--protocol socketio is for the fanout and rooms scenarios");
+    }
     if (protocol == Protocol.SOCKETIO && !fanout) {
       throw new IllegalArgumentException("--protocol socketio is for the fanout and rooms scenarios");
     }
     if (!serverPids.isEmpty() && !fanout) {
       throw new IllegalArgumentException("--server-pids is for the fanout and rooms scenarios");
     }
-    if (messages == null) {
+    if (messages == null && !storm) {
       messages = rooms ? (rate == 0 ? 60_000 : (int) Math.min(100_000_000L, (long) rate * ROOMS_SECONDS)) : 2000;
     }
     if (groups > subscribers) {
       throw new IllegalArgumentException("--groups " + groups + " is more than --subscribers " + subscribers);
     }
     if (duration == null) {
-      duration = fanout ? Duration.ofSeconds(60) : Duration.ofSeconds(10);
+      duration = storm ? Duration.ofSeconds(40) : fanout ? Duration.ofSeconds(60) : Duration.ofSeconds(10);
+    }
+    if (storm && messages == null) {
+      messages = (int) Math.max(1, Math.min(100_000_000L, rate * duration.toSeconds()));
     }
     int defaultConnections = scenario == Scenario.CONNECTIONS ? 1000 : 50;
     int defaultInflight = fanout ? 16 : 8;

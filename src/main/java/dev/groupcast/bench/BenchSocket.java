@@ -28,6 +28,15 @@ final class BenchSocket {
     default void acked(BenchSocket socket, long id) {
     }
 
+    /** A join answered: the whole {@code joined} frame (epoch, seq, recovered). */
+    default void joined(BenchSocket socket, long id, JsonObject frame) {
+      acked(socket, id);
+    }
+
+    /** The member's stream restarted ({@code reset}: a new epoch). */
+    default void reset(BenchSocket socket, JsonObject frame) {
+    }
+
     default void refused(BenchSocket socket, long id, String code) {
     }
 
@@ -107,6 +116,12 @@ final class BenchSocket {
     }
   }
 
+  /** A groupcast publish with an idempotency key: sent again with the same key, it is stored once. */
+  void publish(String group, String body, long id, String key) {
+    ws.writeTextMessage("{\"type\":\"publish\",\"group\":\"" + group + "\",\"body\":\"" + body
+        + "\",\"id\":\"" + id + "\",\"key\":\"" + key + "\"}");
+  }
+
   void send(String text) {
     ws.writeTextMessage(text);
   }
@@ -145,11 +160,17 @@ final class BenchSocket {
     Object id = frame.getValue("id");
     switch (type) {
       case "message" -> listener.message(this, text);
-      case "ack", "joined" -> {
+      case "ack" -> {
         if (id != null) {
           listener.acked(this, Long.parseLong(id.toString()));
         }
       }
+      case "joined" -> {
+        if (id != null) {
+          listener.joined(this, Long.parseLong(id.toString()), frame);
+        }
+      }
+      case "reset" -> listener.reset(this, frame);
       case "error" -> listener.refused(this, id == null ? -1 : Long.parseLong(id.toString()), frame.getString("code"));
       default -> { }
     }

@@ -215,17 +215,13 @@ final class FanoutBench {
     @Override
     public void message(BenchSocket socket, String frame) {
       long now = System.nanoTime();
-      // body: ~PUBLISHER.NUMBER.SENT_NANOS~padding
-      int open = frame.indexOf('~');
-      int close = open < 0 ? -1 : frame.indexOf('~', open + 1);
-      if (close < 0) {
+      BenchBody body = BenchBody.in(frame);
+      if (body == null) {
         return;
       }
-      int dot1 = frame.indexOf('.', open);
-      int dot2 = frame.indexOf('.', dot1 + 1);
-      int publisher = Integer.parseInt(frame, open + 1, dot1, 10);
-      int number = Integer.parseInt(frame, dot1 + 1, dot2, 10);
-      long sent = Long.parseLong(frame, dot2 + 1, close, 10);
+      int publisher = body.publisher();
+      int number = body.number();
+      long sent = body.sentNanos();
       if (publisher >= seen.length) {
         return;
       }
@@ -293,7 +289,7 @@ final class FanoutBench {
     }
 
     private void send(int number) {
-      String body = "~" + index + "." + number + "." + System.nanoTime() + "~" + padding;
+      String body = BenchBody.text(index, number, System.nanoTime(), padding);
       socket.publish(group(groupOf(index, number, options.groups())), body, number);
       published.increment();
     }

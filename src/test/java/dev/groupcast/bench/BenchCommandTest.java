@@ -85,12 +85,44 @@ class BenchCommandTest {
     }
   }
 
+  /**
+   * {@code bench storm} on 3 in-process nodes, one crashed as the publishing starts: its clients
+   * reconnect to the others and resume where they were, and the counts say so (what
+   * reconnect-storm.sh reports comes from these fields).
+   */
+  @Test
+  void stormClientsOfADeadNodeResumeOnTheOthers() throws Exception {
+    try (TestCluster cluster = TestCluster.start(3, Map.of())) {
+      String urls = "ws://127.0.0.1:" + cluster.httpPort(0) + "/ws,ws://127.0.0.1:" + cluster.httpPort(1)
+          + "/ws,ws://127.0.0.1:" + cluster.httpPort(2) + "/ws";
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      java.util.concurrent.CompletableFuture<Integer> code = java.util.concurrent.CompletableFuture.supplyAsync(
+          () -> BenchCommand.run(new String[] {"storm", "--url", urls, "--subscribers", "60", "--groups", "12",
+              "--publishers", "6", "--rate", "30", "--duration", "6s", "--json"},
+              new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)));
+      Await.until("the bench publishing", 60, () -> err.toString(StandardCharsets.UTF_8).contains("publishing"));
+      cluster.crash(2);
+      assertEquals(0, code.get(120, java.util.concurrent.TimeUnit.SECONDS), err.toString(StandardCharsets.UTF_8));
+      JsonObject result = new Run(0, out.toString(StandardCharsets.UTF_8), "").json();
+      assertEquals(20, result.getInteger("dropped"), "the third of the subscribers on node 2: " + result.encode());
+      assertEquals(20, result.getInteger("resumed"), result.encode());
+      assertEquals(0L, result.getLong("unrecovered"));
+      assertEquals(2L, result.getLong("publishersDropped"));
+      assertEquals(180L, result.getLong("acked"), "6 s at 30 a second, every one acknowledged: " + result.encode());
+      assertEquals(900L, result.getLong("expectedDeliveries"), "5 members in each group");
+      assertEquals(0L, result.getLong("lost"), result.encode());
+      assertEquals(0L, result.getLong("duplicates"), result.encode());
+      assertTrue(result.getJsonObject("resumeMs").getDouble("max") > 0, result.encode());
+    }
+  }
+
   @Test
   void badArgumentsAreOneLineAndExitCode2() {
     Run none = bench();
     assertEquals(2, none.code());
-    assertEquals("groupcast bench: bench needs a scenario: echo, fanout, rooms or connections\n", none.err());
-    assertEquals(2, bench("storm").code());
+    assertEquals("groupcast bench: bench needs a scenario: echo, fanout, rooms, storm or connections\n", none.err());
+    assertEquals(2, bench("hurricane").code());
     assertEquals("groupcast bench: --rate fast: must be a whole number\n", bench("fanout", "--rate", "fast").err());
     assertEquals("groupcast bench: --url http://x: must be ws://HOST:PORT/PATH or wss://...\n",
         bench("echo", "--url", "http://x").err());

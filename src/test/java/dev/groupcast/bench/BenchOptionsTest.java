@@ -52,6 +52,29 @@ class BenchOptionsTest {
   }
 
   @Test
+  void stormIsTheIssuesReconnectStormUnlessTold() {
+    BenchOptions storm = parse("storm");
+    assertEquals(Scenario.STORM, storm.scenario());
+    assertEquals(5000, storm.subscribers());
+    assertEquals(1000, storm.groups());
+    assertEquals(50, storm.publishers());
+    assertEquals(200, storm.rate());
+    assertEquals(java.time.Duration.ofSeconds(40), storm.duration());
+    assertEquals(8000, storm.messages(), "it publishes for its whole duration");
+    assertEquals(1000, parse("storm", "--rate", "100", "--duration", "10s").messages());
+    assertEquals("--rate 0: storm publishes at a rate (at least 1 a second)", error("storm", "--rate", "0"));
+  }
+
+  @Test
+  void stormClientsBackOffAsGroupcastJsDoes() {
+    // half the ceiling plus a random half: 125-250 ms first, doubling, at most 10 s
+    assertEquals(125, StormClient.reconnectDelayMs(0, 0.0));
+    assertEquals(250, StormClient.reconnectDelayMs(0, 1.0));
+    assertEquals(500, StormClient.reconnectDelayMs(2, 0.0));
+    assertEquals(10_000, StormClient.reconnectDelayMs(40, 1.0));
+  }
+
+  @Test
   void fanoutKeepsItsDefaults() {
     BenchOptions fanout = parse("fanout");
     assertEquals(200, fanout.subscribers());
@@ -75,7 +98,7 @@ class BenchOptionsTest {
     assertEquals("--groups 501 is more than --subscribers 500", error("rooms", "--subscribers", "500", "--groups", "501"));
     assertEquals("--publishers 0: out of range 1-10000", error("rooms", "--publishers", "0"));
     assertEquals("--protocol socketio is for the fanout and rooms scenarios", error("echo", "--protocol", "socketio"));
-    assertEquals("unknown scenario: room (echo, fanout, rooms, connections)", error("room"));
+    assertEquals("unknown scenario: room (echo, fanout, rooms, storm, connections)", error("room"));
   }
 
   @Test

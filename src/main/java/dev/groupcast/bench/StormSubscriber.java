@@ -1,0 +1,115 @@
+package dev.groupcast.bench;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+
+/**
+ * A member of one group that, whenever its connection drops, joins again with the {@code since} and
+ * {@code epoch} it last saw, and notes when it dropped, when it had a connection again and when the
+ * join came back {@code recovered:true}. Counts each message once per (publisher, number).
+ */
+final class StormSubscriber extends StormClient {
+
+  final String group;
+  final BitSet[] seen;
+  /** Deliveries once the storm began: {received nanos, latency nanos, publisher} each. */
+  private final List<long[]> late = new ArrayList<>();
+  private String epoch;
+  private long lastSeq;
+  volatile long droppedAt;
+  /** When the connection that resumed was opened (its join's answer came after). */
+  volatile long reopenedAt;
+  volatile long resumedAt;
+
+  StormSubscriber(StormRun run, int index) {
+    super(run, index);
+    this.group = run.group(index % run.options.groups());
+    this.seen = new BitSet[run.perPublisher.length];
+    for (int p = 0; p < seen.length; p++) {
+      seen[p] = new BitSet(run.perPublisher[p]);
+    }
+  }
+
+  @Override
+  void opened(BenchSocket socket) {
+    if (droppedAt != 0 && resumedAt == 0) {
+      reopenedAt = System.nanoTime();
+    }
+    JsonObject join = new JsonObject().put("type", "join").put("group", group).put("id", "0");
+    if (epoch != null) {
+      join.put("since", lastSeq).put("epoch", epoch);
+    }
+    socket.send(join.encode());
+  }
+
+  @Override
+  void dropped(long nanos) {
+    if (droppedAt == 0) {
+      droppedAt = nanos;
+    }
+  }
+
+  @Override
+  public void joined(BenchSocket socket, long id, JsonObject frame) {
+    boolean resuming = epoch != null;
+    boolean recovered = frame.getBoolean("recovered", false);
+    if (!resuming || !recovered) {
+      if (resuming) {
+        run.unrecovered.increment();
+      }
+      epoch = frame.getString("epoch");
+      lastSeq = frame.getLong("seq", 0L);
+    }
+    if (resuming && recovered && resumedAt == 0) {
+      resumedAt = System.nanoTime();
+    }
+    ready();
+  }
+
+  @Override
+  public void reset(BenchSocket socket, JsonObject frame) {
+    run.resets.increment();
+    epoch = frame.getString("epoch");
+    lastSeq = frame.getLong("seq", 0L);
+  }
+
+  @Override
+  public void message(BenchSocket socket, String frame) {
+    long now = System.nanoTime();
+    int at = frame.indexOf("\"seq\":");
+    if (at >= 0) {
+      int end = at + 6;
+      while (end < frame.length() && Character.isDigit(frame.charAt(end))) {
+        end++;
+      }
+      lastSeq = Math.max(lastSeq, Long.parseLong(frame, at + 6, end, 10));
+    }
+    BenchBody body = BenchBody.in(frame);
+    if (body == null || body.publisher() >= seen.length) {
+      return;
+    }
+    if (seen[body.publisher()].get(body.number())) {
+      run.duplicates.increment();
+      return;
+    }
+    seen[body.publisher()].set(body.number());
+    run.latencies.record(now - body.sentNanos());
+    run.deliveries.increment();
+    run.lastProgressNanos.set(now);
+    if (run.firstDropNanos.get() != 0) {
+      late.add(new long[] {now, now - body.sentNanos(), body.publisher()});
+    }
+  }
+
+  /** Adds the deliveries received within [from, to] from publishers that never dropped. */
+  void duringStorm(long from, long to, List<StormPublisher> publishers, Latencies into) {
+    for (long[] d : late) {
+      if (d[0] >= from && d[0] <= to && !publishers.get((int) d[2]).dropped) {
+        into.record(d[1]);
+      }
+    }
+  }
+}
