@@ -9,7 +9,8 @@
 # Each round starts a fresh cluster and prints: the clients dropped and resumed (recovered:true), the
 # time from the kill to the first drop and from the first drop until every dropped client had resumed
 # (median, p99, last), the p99 latency of the clients that were not dropped meanwhile, and loss and
-# duplicates over every acknowledged message. Targets (2 cores): all resumed within 5 s of the kill,
+# duplicates over every acknowledged message, and which process had the CPU in the 5 s after the kill
+# (THREADS=1: also the busiest threads of the proxy and of node a). Targets (2 cores): all resumed within 5 s of the kill,
 # the others' p99 under 0.5 s, nothing lost or duplicated. Rows in target/bench/storm-rounds.jsonl.
 # Needs: target/groupcast.jar (mvn -B package -DskipTests), node (to print the figures), curl.
 set -euo pipefail
@@ -31,6 +32,24 @@ GC_HTTP_PORTS=(9530 9531 9532); GC_CLUSTER_PORTS=(9540 9541 9542); GC_BUS_PORTS=
 PROXY_PORT=9560 PROXY_CLUSTER_PORT=9543
 free_ports "${GC_HTTP_PORTS[@]}" "${GC_CLUSTER_PORTS[@]}" "${GC_BUS_PORTS[@]}" "$PROXY_PORT" $((PROXY_PORT + 1)) "$PROXY_CLUSTER_PORT"
 ROWS=$WORK/storm-rounds.jsonl
+# thread_ticks PID: "TICKS NAME" per thread of PID (utime + stime, fields 14 and 15 of its task's stat)
+thread_ticks() {
+  local t stat rest f name
+  for t in /proc/"$1"/task/*; do
+    stat=$(< "$t/stat") 2>/dev/null || continue
+    name=$(< "$t/comm"); rest=${stat##*) }
+    read -r -a f <<< "$rest"
+    echo "$((f[11] + f[12])) $name"
+  done
+}
+# busiest PID BEFORE_FILE: the 6 thread names (15 characters, the kernel's) whose threads used the most
+# CPU since BEFORE_FILE was taken
+busiest() {
+  thread_ticks "$1" | awk -v hz="$CLK_TCK" 'NR == FNR { n = $0; sub(/^[0-9]+ /, "", n); before[n] += $1; next }
+    { n = $0; sub(/^[0-9]+ /, "", n); after[n] += $1 }
+    END { for (n in after) if (after[n] > before[n]) printf "%.2f %s\n", (after[n] - before[n]) / hz, n }' "$2" - \
+    | sort -rn | head -n 6 | tr '\n' ';'
+}
 : > "$ROWS"
 
 # one round: a fresh cluster and proxy, the bench through the proxy, node c killed on the way
@@ -57,8 +76,19 @@ round() {
     sleep 0.1
   done
   sleep "$KILL_AFTER"
+  local before_proxy before_a before_b before_bench
+  before_proxy=$(cpu_ticks "$proxy_pid"); before_a=$(cpu_ticks "${gc_pids[0]}"); before_b=$(cpu_ticks "${gc_pids[1]}")
+  before_bench=$(cpu_ticks "$bench_pid")
+  [ -z "${THREADS:-}" ] || { thread_ticks "$proxy_pid" > "$WORK/threads-proxy"; thread_ticks "${gc_pids[0]}" > "$WORK/threads-a"; }
   kill_ms=$(date +%s%3N)
   kill -9 "${gc_pids[2]}"
+  # who had the CPU in the 5 s after the kill (2 cores: 10 s of CPU at most)
+  sleep 5
+  echo "round $r, CPU in the 5 s after the kill: proxy $(ticks_to_sec $(($(cpu_ticks "$proxy_pid") - before_proxy))) s," \
+    "node a $(ticks_to_sec $(($(cpu_ticks "${gc_pids[0]}") - before_a))) s, node b $(ticks_to_sec $(($(cpu_ticks "${gc_pids[1]}") - before_b))) s," \
+    "bench $(ticks_to_sec $(($(cpu_ticks "$bench_pid") - before_bench))) s"
+  [ -z "${THREADS:-}" ] || echo "  busiest threads (CPU s): proxy $(busiest "$proxy_pid" "$WORK/threads-proxy")" \
+    "node a $(busiest "${gc_pids[0]}" "$WORK/threads-a")"
   wait "$bench_pid" || { echo "bench storm failed; end of $log:"; tail -n 20 "$log"; exit 1; }
   out=$(cat "$WORK/storm-out-$r.txt")
   line=$(last_json "$log" "bench storm" "$out") || exit 1

@@ -28,6 +28,7 @@ public record BenchOptions(
     int messages,
     int rate,
     List<Integer> serverPids,
+    int churn,
     boolean json) {
 
   public enum Scenario { ECHO, FANOUT, ROOMS, STORM, CONNECTIONS }
@@ -70,6 +71,9 @@ public record BenchOptions(
         --duration D         echo/connections: how long to measure or hold (10s); fanout/rooms: at
                              most this long (60s); storm: how long it publishes (40s)
         --warmup D           echo: unmeasured time first (1s)
+        --churn N            storm: before the publishing, every subscriber closes and resumes N
+                             times (5), so the servers have compiled those paths as after days of
+                             clients coming and going
         --subscribers S      fanout (200); rooms (2000); storm (5000). The k-th member of group g connects to
                              URL (g + k) mod the URLs given, so every group of 2+ members spans nodes
         --groups G           fanout (1); rooms (500); storm (1000)
@@ -114,6 +118,7 @@ public record BenchOptions(
     Integer messages = null;
     int rate = storm ? 200 : rooms ? 4000 : 0;
     List<Integer> serverPids = new ArrayList<>();
+    int churn = 5;
     boolean json = false;
     for (int i = 1; i < args.length; i++) {
       String arg = args[i];
@@ -160,6 +165,7 @@ public record BenchOptions(
         case "--publishers" -> publishers = number(name, value, 1, 10_000);
         case "--messages" -> messages = number(name, value, 1, 100_000_000);
         case "--rate" -> rate = number(name, value, 0, 10_000_000);
+        case "--churn" -> churn = number(name, value, 0, 1000);
         case "--server-pids" -> {
           for (String pid : value.split(",")) {
             if (!pid.isBlank()) {
@@ -202,7 +208,7 @@ public record BenchOptions(
     int defaultInflight = fanout ? 16 : 8;
     return new BenchOptions(scenario, List.copyOf(urls), protocol,
         connections == null ? defaultConnections : connections, inflight == null ? defaultInflight : inflight,
-        size, duration, warmup, subscribers, groups, publishers, messages, rate, List.copyOf(serverPids), json);
+        size, duration, warmup, subscribers, groups, publishers, messages, rate, List.copyOf(serverPids), churn, json);
   }
 
   private static URI url(String text) {

@@ -48,6 +48,13 @@ final class StormBench {
         }
         awaitAll(batch, "subscribers " + from + " and on joined");
       }
+      for (int round = 1; round <= options.churn(); round++) {
+        progress.status("warming up: every subscriber closes and resumes, " + round + " of " + options.churn());
+        for (int from = 0; from < subscribers.size(); from += 200) {
+          awaitAll(subscribers.subList(from, Math.min(subscribers.size(), from + 200)).stream()
+              .map(StormClient::cycle).toList(), "subscribers " + from + " and on resumed");
+        }
+      }
       List<Future<Void>> connecting = new ArrayList<>();
       for (int p = 0; p < options.publishers(); p++) {
         StormPublisher publisher = new StormPublisher(run, p);

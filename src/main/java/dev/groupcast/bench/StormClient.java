@@ -26,6 +26,8 @@ abstract class StormClient implements BenchSocket.Listener {
   boolean stopped;
   /** Set until the first connection is up: a server that is not there fails the run instead. */
   private Promise<Void> started;
+  /** Set while the client closes and resumes of its own accord (a warm-up), not counted as a drop. */
+  private Promise<Void> cycling;
   private int attempt;
   /** How far along the URLs from its own the client is: one further after each drop or refusal. */
   private int urlShift;
@@ -56,6 +58,23 @@ abstract class StormClient implements BenchSocket.Listener {
       started.tryComplete();
       started = null;
     }
+    if (cycling != null) {
+      cycling.tryComplete();
+      cycling = null;
+    }
+  }
+
+  /**
+   * Closes the connection and resumes at once, as a client that comes and goes does; completes once it
+   * is set up again. Neither a drop nor a resume of the storm.
+   */
+  Future<Void> cycle() {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> {
+      cycling = done;
+      socket.close();
+    });
+    return done.future();
   }
 
   /** A connection is up (the first, or one after a drop). */
@@ -92,6 +111,10 @@ abstract class StormClient implements BenchSocket.Listener {
   @Override
   public final void closed(BenchSocket socket) {
     if (stopped || socket != this.socket) {
+      return;
+    }
+    if (cycling != null) {
+      connect();
       return;
     }
     long now = System.nanoTime();

@@ -63,7 +63,7 @@ final class StormSubscriber extends StormClient {
       epoch = frame.getString("epoch");
       lastSeq = frame.getLong("seq", 0L);
     }
-    if (resuming && recovered && resumedAt == 0) {
+    if (resuming && recovered && droppedAt != 0 && resumedAt == 0) {
       resumedAt = System.nanoTime();
     }
     ready();

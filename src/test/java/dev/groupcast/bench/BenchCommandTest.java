@@ -99,7 +99,7 @@ class BenchCommandTest {
       ByteArrayOutputStream err = new ByteArrayOutputStream();
       java.util.concurrent.CompletableFuture<Integer> code = java.util.concurrent.CompletableFuture.supplyAsync(
           () -> BenchCommand.run(new String[] {"storm", "--url", urls, "--subscribers", "60", "--groups", "12",
-              "--publishers", "6", "--rate", "30", "--duration", "6s", "--json"},
+              "--publishers", "6", "--rate", "30", "--duration", "6s", "--churn", "1", "--json"},
               new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)));
       Await.until("the bench publishing", 60, () -> err.toString(StandardCharsets.UTF_8).contains("publishing"));
       cluster.crash(2);
