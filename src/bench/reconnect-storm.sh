@@ -37,7 +37,8 @@ thread_ticks() {
   local t stat rest f name
   for t in /proc/"$1"/task/*; do
     stat=$(< "$t/stat") 2>/dev/null || continue
-    name=$(< "$t/comm"); rest=${stat##*) }
+    name=$(< "$t/comm") 2>/dev/null || continue # threads come and go (the JIT's compilers)
+    rest=${stat##*) }
     read -r -a f <<< "$rest"
     echo "$((f[11] + f[12])) $name"
   done
@@ -61,20 +62,23 @@ round() {
     GROUPCAST_CLUSTER_HOST=127.0.0.1 GROUPCAST_CLUSTER_PORT=$PROXY_CLUSTER_PORT GROUPCAST_CLUSTER_MEMBERS=$members \
     java -jar target/groupcast.jar > "$WORK/storm-proxy.log" 2>&1 & pids+=($!); proxy_pid=$!
   wait_for "proxy" "$proxy_pid" "$WORK/storm-proxy.log" http_ok "http://127.0.0.1:$((PROXY_PORT + 1))/health/ready"
-  # the proxy must see all 3 gateways before the clients come, or the first ones all go to one node
+  # all 3 gateways in the cluster before the clients come, or the first ones all go to one node
   for _ in $(seq 100); do
     [ "$(curl -s "http://127.0.0.1:${GC_HTTP_PORTS[0]}/api/nodes" | grep -o '"http":"127.0.0.1:953[0-2]"' | sort -u | wc -l)" = 3 ] && break
     sleep 0.1
   done
+  [ "$(curl -s "http://127.0.0.1:${GC_HTTP_PORTS[0]}/api/nodes" | grep -o '"http":"127.0.0.1:953[0-2]"' | sort -u | wc -l)" = 3 ] \
+    || { echo "the cluster does not list 3 gateways after 10 s"; exit 1; }
   sleep 3 # the proxy's active health checks mark every gateway up
   java -jar target/groupcast.jar bench storm --url "ws://127.0.0.1:$PROXY_PORT/ws" --subscribers "$SUBSCRIBERS" \
     --groups "$GROUP_COUNT" --publishers "$PUBLISHERS" --rate "$RATE" --duration "${RUN_SECONDS}s" --json \
-    > "$WORK/storm-out-$r.txt" 2> "$log" & bench_pid=$!
-  for _ in $(seq 1200); do
+    > "$WORK/storm-out-$r.txt" 2> "$log" & bench_pid=$!; pids+=("$bench_pid")
+  for _ in $(seq 3000); do
     grep -q "publishing" "$log" && break
     kill -0 "$bench_pid" 2>/dev/null || { echo "bench storm exited early; end of $log:"; tail -n 20 "$log"; exit 1; }
     sleep 0.1
   done
+  grep -q "publishing" "$log" || { echo "bench storm not publishing after 300 s; end of $log:"; tail -n 20 "$log"; exit 1; }
   sleep "$KILL_AFTER"
   local before_proxy before_a before_b before_bench
   before_proxy=$(cpu_ticks "$proxy_pid"); before_a=$(cpu_ticks "${gc_pids[0]}"); before_b=$(cpu_ticks "${gc_pids[1]}")

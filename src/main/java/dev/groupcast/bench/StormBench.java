@@ -80,6 +80,15 @@ final class StormBench {
       done.future().await();
       run.vertx.cancelTimer(check);
       progress.stop();
+      // every client closed before its counts are read: none is written to meanwhile
+      List<Future<Void>> stopping = new ArrayList<>();
+      subscribers.forEach(s -> stopping.add(s.stop()));
+      publishers.forEach(p -> stopping.add(p.stop()));
+      try {
+        Future.all(stopping).await(30, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        // a close handshake that never ended: its client has stopped anyway
+      }
       return result();
     } finally {
       progress.stop();

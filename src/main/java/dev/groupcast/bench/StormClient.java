@@ -123,12 +123,13 @@ abstract class StormClient implements BenchSocket.Listener {
     reconnectLater();
   }
 
-  void stop() {
+  /** Stops reconnecting and closes the connection; completes once it is closed (no callback comes after). */
+  Future<Void> stop() {
+    Promise<Void> closed = Promise.promise();
     context.runOnContext(v -> {
       stopped = true;
-      if (socket != null) {
-        socket.close();
-      }
+      (socket == null ? Future.<Void>succeededFuture() : socket.close()).onComplete(ar -> closed.tryComplete());
     });
+    return closed.future();
   }
 }

@@ -38,6 +38,23 @@ final class StormSubscriber extends StormClient {
     if (droppedAt != 0 && resumedAt == 0) {
       reopenedAt = System.nanoTime();
     }
+    join(socket);
+  }
+
+  /**
+   * A join refused ({@code unavailable} just after a member's loss, {@code rate_limited}) is sent again
+   * a second later on the same connection, as groupcast.js does.
+   */
+  @Override
+  public void refused(BenchSocket socket, long id, String code) {
+    run.vertx.setTimer(1000, t -> {
+      if (!stopped && socket == this.socket) {
+        join(socket);
+      }
+    });
+  }
+
+  private void join(BenchSocket socket) {
     JsonObject join = new JsonObject().put("type", "join").put("group", group).put("id", "0");
     if (epoch != null) {
       join.put("since", lastSeq).put("epoch", epoch);

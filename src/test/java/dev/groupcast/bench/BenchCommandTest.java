@@ -101,7 +101,13 @@ class BenchCommandTest {
           () -> BenchCommand.run(new String[] {"storm", "--url", urls, "--subscribers", "60", "--groups", "12",
               "--publishers", "6", "--rate", "30", "--duration", "6s", "--churn", "1", "--json"},
               new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)));
-      Await.until("the bench publishing", 60, () -> err.toString(StandardCharsets.UTF_8).contains("publishing"));
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+      while (!err.toString(StandardCharsets.UTF_8).contains("publishing")) {
+        assertTrue(System.nanoTime() < deadline && !code.isDone(),
+            "the bench not publishing within 60 s (exit " + (code.isDone() ? code.join() : "none yet") + "): "
+                + err.toString(StandardCharsets.UTF_8));
+        Thread.sleep(50); // polling the bench's progress lines
+      }
       cluster.crash(2);
       assertEquals(0, code.get(120, java.util.concurrent.TimeUnit.SECONDS), err.toString(StandardCharsets.UTF_8));
       JsonObject result = new Run(0, out.toString(StandardCharsets.UTF_8), "").json();

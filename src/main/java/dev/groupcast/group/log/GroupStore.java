@@ -198,11 +198,16 @@ public final class GroupStore {
           "this node has just been standing still: retry in a few seconds"));
       return;
     }
-    long sentAt = System.currentTimeMillis();
-    patiently(() -> logs.submitToKey(group, op), sentAt).onComplete(ar -> {
+    long firstSent = System.currentTimeMillis();
+    // when the answer that came back was asked for: patiently() asks again while the majority is missing
+    long[] sentAt = {firstSent};
+    patiently(() -> {
+      sentAt[0] = System.currentTimeMillis();
+      return logs.submitToKey(group, op);
+    }, firstSent).onComplete(ar -> {
       if (ar.failed()) {
         result.fail(ar.cause());
-      } else if (System.currentTimeMillis() - sentAt < BACKED_WITHIN_MS && majorityReachable()) {
+      } else if (System.currentTimeMillis() - sentAt[0] < BACKED_WITHIN_MS && majorityReachable()) {
         result.complete(ar.result());
       } else if (System.currentTimeMillis() - firstAt < MAJORITY_PATIENCE_MS) {
         vertx.setTimer(250, id -> readAttempt(group, op, firstAt, result));

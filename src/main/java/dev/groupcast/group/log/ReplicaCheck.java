@@ -10,7 +10,10 @@ import java.util.Map;
  * What a read runs on the group's backup: nothing. Its acknowledgement is the point. The owner sends
  * a partition's backups in order over one connection and the backup applies them in order, so a read
  * whose backup was acknowledged in time found nothing on the owner that the backup lacks: every message
- * it hands out survives the owner's loss or a merge that drops the owner's side.
+ * it hands out survives the owner's loss or a merge that drops the owner's side. One gap remains:
+ * Hazelcast applies and acknowledges a backup that arrives after earlier ones were lost with a reset
+ * connection, and only schedules a replica sync, so an append lost that way (never acknowledged to
+ * its publisher) can be read before the sync and be gone if the owner dies before it.
  */
 public final class ReplicaCheck<R> implements EntryProcessor<String, GroupLog, R>, LogData {
 
