@@ -46,9 +46,10 @@ abstract class StormClient implements BenchSocket.Listener {
 
   /** Connects for the first time; completes once {@link #ready} says the client is set up. */
   Future<Void> start() {
-    started = Promise.promise();
+    Promise<Void> connected = Promise.promise();
+    started = connected; // before the context runs: ready() there may clear it at once
     context.runOnContext(v -> connect());
-    return started.future();
+    return connected.future();
   }
 
   /** The first connection (and what follows it, such as a join) is set up. */
