@@ -51,6 +51,9 @@ busiest() {
     END { for (n in after) if (after[n] > before[n]) printf "%.2f %s\n", (after[n] - before[n]) / hz, n }' "$2" - \
     | sort -rn | head -n 6 | tr '\n' ';'
 }
+three_gateways() {
+  [ "$(curl -s "http://127.0.0.1:${GC_HTTP_PORTS[0]}/api/nodes" | grep -o '"http":"127.0.0.1:953[0-2]"' | sort -u | wc -l)" = 3 ]
+}
 : > "$ROWS"
 
 # one round: a fresh cluster and proxy, the bench through the proxy, node c killed on the way
@@ -63,12 +66,7 @@ round() {
     java -jar target/groupcast.jar > "$WORK/storm-proxy.log" 2>&1 & pids+=($!); proxy_pid=$!
   wait_for "proxy" "$proxy_pid" "$WORK/storm-proxy.log" http_ok "http://127.0.0.1:$((PROXY_PORT + 1))/health/ready"
   # all 3 gateways in the cluster before the clients come, or the first ones all go to one node
-  for _ in $(seq 100); do
-    [ "$(curl -s "http://127.0.0.1:${GC_HTTP_PORTS[0]}/api/nodes" | grep -o '"http":"127.0.0.1:953[0-2]"' | sort -u | wc -l)" = 3 ] && break
-    sleep 0.1
-  done
-  [ "$(curl -s "http://127.0.0.1:${GC_HTTP_PORTS[0]}/api/nodes" | grep -o '"http":"127.0.0.1:953[0-2]"' | sort -u | wc -l)" = 3 ] \
-    || { echo "the cluster does not list 3 gateways after 10 s"; exit 1; }
+  wait_for "the cluster listing 3 gateways" "$proxy_pid" "$WORK/storm-proxy.log" three_gateways
   sleep 3 # the proxy's active health checks mark every gateway up
   java -jar target/groupcast.jar bench storm --url "ws://127.0.0.1:$PROXY_PORT/ws" --subscribers "$SUBSCRIBERS" \
     --groups "$GROUP_COUNT" --publishers "$PUBLISHERS" --rate "$RATE" --duration "${RUN_SECONDS}s" --json \

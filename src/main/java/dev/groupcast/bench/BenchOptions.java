@@ -183,17 +183,11 @@ public record BenchOptions(
     if (storm && rate == 0) {
       throw new IllegalArgumentException("--rate 0: storm publishes at a rate (at least 1 a second)");
     }
-    if (storm && protocol == Protocol.SOCKETIO) {
-      throw new IllegalArgumentException("--protocol socketio is for the fanout and rooms scenarios");
-    }
     if (protocol == Protocol.SOCKETIO && !fanout) {
       throw new IllegalArgumentException("--protocol socketio is for the fanout and rooms scenarios");
     }
     if (!serverPids.isEmpty() && !fanout) {
       throw new IllegalArgumentException("--server-pids is for the fanout and rooms scenarios");
-    }
-    if (messages == null && !storm) {
-      messages = rooms ? (rate == 0 ? 60_000 : (int) Math.min(100_000_000L, (long) rate * ROOMS_SECONDS)) : 2000;
     }
     if (groups > subscribers) {
       throw new IllegalArgumentException("--groups " + groups + " is more than --subscribers " + subscribers);
@@ -201,8 +195,9 @@ public record BenchOptions(
     if (duration == null) {
       duration = storm ? Duration.ofSeconds(40) : fanout ? Duration.ofSeconds(60) : Duration.ofSeconds(10);
     }
-    if (storm && messages == null) {
-      messages = (int) Math.max(1, Math.min(100_000_000L, rate * duration.toSeconds()));
+    if (messages == null) {
+      messages = storm ? (int) Math.max(1, Math.min(100_000_000L, rate * duration.toSeconds()))
+          : rooms ? (rate == 0 ? 60_000 : (int) Math.min(100_000_000L, (long) rate * ROOMS_SECONDS)) : 2000;
     }
     int defaultConnections = scenario == Scenario.CONNECTIONS ? 1000 : 50;
     int defaultInflight = fanout ? 16 : 8;

@@ -73,6 +73,14 @@ final class FanoutBench {
     return (long) (1e9 / perSecond * index / publishers);
   }
 
+  /**
+   * How many of its {@code count} messages a publisher sending {@code perSecond} has due
+   * {@code elapsedNanos} after its start offset: the first at once, then one per period.
+   */
+  static int dueBy(long elapsedNanos, double perSecond, int count) {
+    return elapsedNanos < 0 ? 0 : (int) Math.min(count, (long) (elapsedNanos / 1e9 * perSecond) + 1);
+  }
+
   /** The URL index of subscriber {@code index}: the members of each group take the URLs in turn. */
   static int subscriberUrl(int index, int groups, int urls) {
     int group = index % groups;
@@ -269,8 +277,7 @@ final class FanoutBench {
         double perSecond = (double) options.rate() / options.publishers();
         long offset = startOffsetNanos(index, options.publishers(), perSecond);
         vertx.setPeriodic(5, id -> {
-          long elapsed = System.nanoTime() - start - offset;
-          long due = elapsed < 0 ? 0 : Math.min(count, (long) (elapsed / 1e9 * perSecond) + 1);
+          int due = dueBy(System.nanoTime() - start - offset, perSecond, count);
           while (next < due) {
             send(next++);
           }

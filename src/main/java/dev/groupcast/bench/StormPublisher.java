@@ -46,8 +46,7 @@ final class StormPublisher extends StormClient {
     double perSecond = (double) run.options.rate() / run.options.publishers();
     long offset = FanoutBench.startOffsetNanos(index, run.options.publishers(), perSecond);
     context.runOnContext(v -> run.vertx.setPeriodic(5, id -> {
-      long elapsed = System.nanoTime() - startNanos - offset;
-      long due = elapsed < 0 ? 0 : Math.min(count, (long) (elapsed / 1e9 * perSecond) + 1);
+      int due = FanoutBench.dueBy(System.nanoTime() - startNanos - offset, perSecond, count);
       while (next < due) {
         int n = next++;
         sentAt[n] = System.nanoTime();

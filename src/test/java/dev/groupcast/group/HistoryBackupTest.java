@@ -1,6 +1,5 @@
 package dev.groupcast.group;
 
-import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.instance.impl.HazelcastInstanceProxy;
 import dev.groupcast.support.Await;
 import dev.groupcast.support.TestCluster;
@@ -10,7 +9,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -34,67 +32,48 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(VertxExtension.class)
 class HistoryBackupTest {
 
-  private TestCluster cluster;
-
-  @AfterEach
-  void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
-
   @Test
   void historyIsRefusedWhileTheBackupCannotAcknowledge(Vertx vertx) throws Exception {
-    cluster = TestCluster.start(2, Map.of());
-    HazelcastInstance owner = cluster.hazelcast(0);
-    String group = groupOwnedBy(owner);
-    int port = cluster.httpPort(0);
-    WebClient http = WebClient.create(vertx);
-    for (int i = 1; i <= 3; i++) {
-      HttpResponse<Buffer> ack = Await.result(http.post(port, "127.0.0.1", "/api/groups/" + group + "/messages")
-          .sendJsonObject(new JsonObject().put("n", i)));
-      assertEquals(202, ack.statusCode(), ack.bodyAsString());
-    }
-    assertEquals(3, history(http, port, group).bodyAsJsonObject().getJsonArray("messages").size());
+    try (TestCluster cluster = TestCluster.start(2, Map.of())) {
+      String group = cluster.groupOwnedBy(0, "backed");
+      int port = cluster.httpPort(0);
+      WebClient http = WebClient.create(vertx);
+      for (int i = 1; i <= 3; i++) {
+        HttpResponse<Buffer> ack = Await.result(http.post(port, "127.0.0.1", "/api/groups/" + group + "/messages")
+            .sendJsonObject(new JsonObject().put("n", i)));
+        assertEquals(202, ack.statusCode(), ack.bodyAsString());
+      }
+      assertEquals(3, history(http, port, group).bodyAsJsonObject().getJsonArray("messages").size());
 
-    // with 2 members the other one holds every backup of what node 0 owns
-    CountDownLatch held = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    ((HazelcastInstanceProxy) cluster.hazelcast(1)).getOriginal().node.getNodeEngine().getOperationService()
-        .getOperationExecutor().executeOnPartitionThreads(() -> {
-          held.countDown();
-          try {
-            release.await(20, TimeUnit.SECONDS); // the backup's partition threads stand still meanwhile
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        });
-    assertTrue(held.await(10, TimeUnit.SECONDS));
-    try {
-      long asked = System.nanoTime();
-      HttpResponse<Buffer> refused = history(http, port, group);
-      assertEquals(503, refused.statusCode(), "history answered from the owner's copy alone: " + refused.bodyAsString());
-      assertEquals("unavailable", refused.bodyAsJsonObject().getString("code"));
-      assertTrue(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - asked) < 15, "refused in time");
-    } finally {
-      release.countDown();
+      // with 2 members the other one holds every backup of what node 0 owns
+      CountDownLatch held = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      ((HazelcastInstanceProxy) cluster.hazelcast(1)).getOriginal().node.getNodeEngine().getOperationService()
+          .getOperationExecutor().executeOnPartitionThreads(() -> {
+            held.countDown();
+            try {
+              release.await(20, TimeUnit.SECONDS); // the backup's partition threads stand still meanwhile
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          });
+      assertTrue(held.await(10, TimeUnit.SECONDS));
+      try {
+        long asked = System.nanoTime();
+        HttpResponse<Buffer> refused = history(http, port, group);
+        assertEquals(503, refused.statusCode(), "history answered from the owner's copy alone: " + refused.bodyAsString());
+        assertEquals("unavailable", refused.bodyAsJsonObject().getString("code"));
+        assertTrue(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - asked) < 15, "refused in time");
+      } finally {
+        release.countDown();
+      }
+      Await.until("history served again once the backup answers", 30,
+          () -> history(http, port, group).statusCode() == 200);
+      assertEquals(3, history(http, port, group).bodyAsJsonObject().getJsonArray("messages").size());
     }
-    Await.until("history served again once the backup answers", 30,
-        () -> history(http, port, group).statusCode() == 200);
-    assertEquals(3, history(http, port, group).bodyAsJsonObject().getJsonArray("messages").size());
   }
 
   private static HttpResponse<Buffer> history(WebClient http, int port, String group) {
     return Await.result(http.get(port, "127.0.0.1", "/api/groups/" + group + "/history?since=0").send(), 30);
-  }
-
-  private static String groupOwnedBy(HazelcastInstance hz) {
-    for (int i = 0; i < 10_000; i++) {
-      String group = "backed-" + i;
-      if (hz.getCluster().getLocalMember().equals(hz.getPartitionService().getPartition(group).getOwner())) {
-        return group;
-      }
-    }
-    throw new AssertionError("no group owned by " + hz.getCluster().getLocalMember());
   }
 }

@@ -1,7 +1,5 @@
 package dev.groupcast.group;
 
-import com.hazelcast.cluster.Member;
-import com.hazelcast.core.HazelcastInstance;
 import dev.groupcast.support.TestCluster;
 import dev.groupcast.support.WsClient;
 import io.vertx.core.Vertx;
@@ -37,8 +35,7 @@ class NodeLossTest {
   @Test
   void clientsResumeOnASurvivorAfterTheNodeOwningTheGroupDies(Vertx vertx) {
     cluster = TestCluster.start(3, Map.of());
-    HazelcastInstance victim = cluster.hazelcast(2);
-    String group = groupOwnedBy(victim);
+    String group = cluster.groupOwnedBy(2, "loss");
 
     WsClient onVictim = WsClient.connect(vertx, cluster.httpPort(2));
     try (WsClient publisher = WsClient.connect(vertx, cluster.httpPort(0))) {
@@ -96,17 +93,5 @@ class NodeLossTest {
       assertEquals(503, ready.statusCode());
       assertTrue(ready.bodyAsString().contains("no_quorum"), ready.bodyAsString());
     }
-  }
-
-  /** A group whose log (sequence and history) has its primary copy on the given member. */
-  private static String groupOwnedBy(HazelcastInstance hz) {
-    Member owner = hz.getCluster().getLocalMember();
-    for (int i = 0; i < 10_000; i++) {
-      String group = "loss-" + i;
-      if (owner.equals(hz.getPartitionService().getPartition(group).getOwner())) {
-        return group;
-      }
-    }
-    throw new AssertionError("no group owned by " + owner);
   }
 }

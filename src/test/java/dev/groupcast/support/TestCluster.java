@@ -134,6 +134,19 @@ public final class TestCluster implements AutoCloseable {
     return hz;
   }
 
+  /** A group named {@code prefix-N} whose log (sequence and history) has its primary copy on node {@code index}. */
+  public String groupOwnedBy(int index, String prefix) {
+    com.hazelcast.core.HazelcastInstance hz = hazelcast(index);
+    com.hazelcast.cluster.Member owner = hz.getCluster().getLocalMember();
+    for (int i = 0; i < 10_000; i++) {
+      String group = prefix + "-" + i;
+      if (owner.equals(hz.getPartitionService().getPartition(group).getOwner())) {
+        return group;
+      }
+    }
+    throw new AssertionError("no group owned by " + owner);
+  }
+
   public GroupcastNode node(int index) {
     return nodes.get(index);
   }

@@ -147,7 +147,7 @@ public final class GroupStore {
     }
     ClusterFutures.on(vertx.getOrCreateContext(), stage).onComplete(ar -> {
       boolean missing = ar.succeeded() && ar.result() == null;
-      boolean backed = System.currentTimeMillis() - now < BACKED_WITHIN_MS;
+      boolean backed = backedSince(now);
       if (missing) {
         known.missing(group, System.currentTimeMillis());
       } else if (ar.succeeded()) {
@@ -207,7 +207,7 @@ public final class GroupStore {
     }, firstSent).onComplete(ar -> {
       if (ar.failed()) {
         result.fail(ar.cause());
-      } else if (System.currentTimeMillis() - sentAt[0] < BACKED_WITHIN_MS && majorityReachable()) {
+      } else if (backedSince(sentAt[0]) && majorityReachable()) {
         result.complete(ar.result());
       } else if (System.currentTimeMillis() - firstAt < MAJORITY_PATIENCE_MS) {
         vertx.setTimer(250, id -> readAttempt(group, op, firstAt, result));
@@ -331,6 +331,14 @@ public final class GroupStore {
     } catch (RuntimeException e) {
       return false;
     }
+  }
+
+  /**
+   * Whether an operation sent at {@code sentAt} (ms) came back soon enough that its backup acknowledged
+   * it: past {@link #BACKED_WITHIN_MS}, Hazelcast may have answered it after the backup timeout.
+   */
+  private static boolean backedSince(long sentAt) {
+    return System.currentTimeMillis() - sentAt < BACKED_WITHIN_MS;
   }
 
   private static Throwable unwrap(Throwable e) {
