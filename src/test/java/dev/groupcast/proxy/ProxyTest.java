@@ -11,6 +11,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -163,12 +164,14 @@ class ProxyTest {
       WebSocketClient client = vertx.createWebSocketClient();
       List<String> got = new ArrayList<>();
       Promise<Void> echoed = Promise.promise();
-      WebSocket ws = Await.result(client.connect(port, "127.0.0.1", "/ws").onSuccess(s -> s.textMessageHandler(t -> {
+      ClientWebSocket ws = client.webSocket();
+      ws.textMessageHandler(t -> {
         got.add(t);
         if (got.size() == 3) {
           echoed.complete();
         }
-      })));
+      });
+      Await.result(ws.connect(port, "127.0.0.1", "/ws"));
       ws.writeTextMessage("one");
       ws.writeTextMessage("x".repeat(200_000));
       Await.result(echoed.future());
@@ -178,8 +181,9 @@ class ProxyTest {
       awaitTrue(vertx, () -> backend.closedSockets.get() == 1, "client close reaches the backend");
 
       Promise<Short> closedByBackend = Promise.promise();
-      Await.result(client.connect(port, "127.0.0.1", "/ws?close")
-          .onSuccess(s -> s.closeHandler(v -> closedByBackend.tryComplete(s.closeStatusCode()))));
+      ClientWebSocket closing = client.webSocket();
+      closing.closeHandler(v -> closedByBackend.tryComplete(closing.closeStatusCode()));
+      Await.result(closing.connect(port, "127.0.0.1", "/ws?close"));
       assertEquals((short) 1000, Await.result(closedByBackend.future()), "backend close reaches the client");
       client.close();
     }
@@ -245,8 +249,9 @@ class ProxyTest {
       List<String> tunnels = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
         Promise<String> first = Promise.promise();
-        Await.result(client.connect(lc, "127.0.0.1", "/ws")
-            .onSuccess(s -> s.textMessageHandler(t -> first.tryComplete(new JsonObject(t).getString("backend")))));
+        ClientWebSocket tunnel = client.webSocket();
+        tunnel.textMessageHandler(t -> first.tryComplete(new JsonObject(t).getString("backend")));
+        Await.result(tunnel.connect(lc, "127.0.0.1", "/ws"));
         tunnels.add(Await.result(first.future()));
       }
       assertEquals(2, tunnels.stream().filter("a"::equals).count(), "open tunnels spread evenly: " + tunnels);
@@ -353,8 +358,9 @@ class ProxyTest {
 
       Promise<Void> closed = Promise.promise();
       WebSocketClient client = vertx.createWebSocketClient(); // held: an unreachable client closes its sockets
-      WebSocket ws = Await.result(client.connect(port, "127.0.0.1", "/ws"));
+      ClientWebSocket ws = client.webSocket();
       ws.closeHandler(v -> closed.tryComplete());
+      Await.result(ws.connect(port, "127.0.0.1", "/ws"));
       long opened = System.currentTimeMillis();
       Await.result(closed.future());
       assertTrue(System.currentTimeMillis() - opened >= 300, "closed by the read timeout, not at once");
@@ -369,9 +375,10 @@ class ProxyTest {
       int port = proxy(vertx, Map.of("GROUPCAST_PROXY_READ_TIMEOUT", "400ms"), backend);
       // held to the end: Vert.x 5 closes a client, and its connections, once it is unreachable
       WebSocketClient client = vertx.createWebSocketClient();
-      WebSocket ws = Await.result(client.connect(port, "127.0.0.1", "/ws?mute"));
+      ClientWebSocket ws = client.webSocket();
       Promise<Void> closed = Promise.promise();
       ws.closeHandler(v -> closed.tryComplete());
+      Await.result(ws.connect(port, "127.0.0.1", "/ws?mute"));
       long sender = vertx.setPeriodic(100, id -> ws.writeTextMessage("tick"));
       awaitTrue(vertx, () -> backend.received.get() >= 15, "1.5 s of client-to-backend traffic");
       vertx.cancelTimer(sender);
@@ -511,8 +518,9 @@ class ProxyTest {
       WebSocketClient client = vertx.createWebSocketClient();
       for (int round = 0; round < 20; round++) {
         Promise<Short> closed = Promise.promise();
-        Await.result(client.connect(port, "127.0.0.1", "/ws")
-            .onSuccess(ws -> ws.closeHandler(v -> closed.tryComplete(ws.closeStatusCode()))));
+        ClientWebSocket ws = client.webSocket();
+        ws.closeHandler(v -> closed.tryComplete(ws.closeStatusCode()));
+        Await.result(ws.connect(port, "127.0.0.1", "/ws"));
         assertEquals(Short.valueOf((short) 1000), Await.result(closed.future(), 5), "round " + round);
       }
       client.close();
@@ -540,12 +548,12 @@ class ProxyTest {
         int closedBefore = backend.closed().get();
         List<Buffer> got = new ArrayList<>();
         Promise<Short> closed = Promise.promise();
-        WebSocket ws = Await.result(client.connect(port, "127.0.0.1", "/ws").onSuccess(s -> {
-          // a slow reader: the burst piles up in the proxy while the backend is already gone
-          s.pause();
-          s.binaryMessageHandler(got::add);
-          s.closeHandler(v -> closed.tryComplete(s.closeStatusCode()));
-        }));
+        ClientWebSocket ws = client.webSocket();
+        ws.binaryMessageHandler(got::add);
+        ws.closeHandler(v -> closed.tryComplete(ws.closeStatusCode()));
+        // a slow reader: the burst piles up in the proxy while the backend is already gone (a socket
+        // can only be paused once connected; frames read before that still reach the handler)
+        Await.result(ws.connect(port, "127.0.0.1", "/ws").onSuccess(connected -> ws.pause()));
         awaitTrue(vertx, () -> backend.closed().get() > closedBefore, "the backend closed its socket");
         vertx.setTimer(200, id -> ws.resume());
         assertEquals(Short.valueOf((short) 1000), Await.result(closed.future(), 10), "round " + round);
@@ -573,9 +581,10 @@ class ProxyTest {
       List<Short> codes = new ArrayList<>();
       for (int round = 0; round < 10; round++) {
         Promise<Short> closed = Promise.promise();
-        Await.result(client.connect(port, "127.0.0.1", "/ws").onSuccess(ws -> {
-          ws.closeHandler(v -> closed.tryComplete(ws.closeStatusCode()));
-          ws.exceptionHandler(e -> { });
+        ClientWebSocket ws = client.webSocket();
+        ws.closeHandler(v -> closed.tryComplete(ws.closeStatusCode()));
+        ws.exceptionHandler(e -> { });
+        Await.result(ws.connect(port, "127.0.0.1", "/ws").onSuccess(connected -> {
           // as much as the tunnel takes, a few messages per event-loop turn, until the close
           Runnable[] flood = new Runnable[1];
           flood[0] = () -> {
