@@ -2,6 +2,7 @@ package dev.groupcast;
 
 import dev.groupcast.cluster.ClusterNodes;
 import dev.groupcast.cluster.ClusterSetup;
+import dev.groupcast.cluster.LiteMemberClusterManager;
 import dev.groupcast.config.GroupcastConfig;
 import dev.groupcast.group.log.GroupStore;
 import dev.groupcast.net.BindFailure;
@@ -57,7 +58,8 @@ record NodeRuntime(Vertx vertx, HazelcastClusterManager clusterManager, ClusterN
     if (config.clustered()) {
       com.hazelcast.config.Config hazelcast = ClusterSetup.hazelcastConfig(config);
       GroupStore.configure(hazelcast, config);
-      clusterManager = new HazelcastClusterManager(hazelcast);
+      // a proxy-only node holds no data (LiteMemberClusterManager says why) and waits for a gateway
+      clusterManager = config.proxyOnly() ? new LiteMemberClusterManager(hazelcast) : new HazelcastClusterManager(hazelcast);
       created = vertxBuilder.withClusterManager(clusterManager).buildClustered()
           .recover(e -> Future.failedFuture(clusterStartFailure(config, e)));
     } else {

@@ -15,6 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Locale;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * A request that is not an upgrade, as a streamed HTTP exchange: the body goes to the backend as it
@@ -25,13 +27,23 @@ final class HttpForwarding {
   private static final Logger log = LoggerFactory.getLogger(HttpForwarding.class);
 
   private final NodeMetrics metrics;
+  /** Passive health: a backend that dropped an exchange counts a failure, as one that refused does. */
+  private final Consumer<Backend> onDropped;
 
-  HttpForwarding(NodeMetrics metrics) {
+  HttpForwarding(NodeMetrics metrics, Consumer<Backend> onDropped) {
     this.metrics = metrics;
+    this.onDropped = onDropped;
   }
 
   void forward(Exchange ex, HttpClientRequest toBackend) {
     HttpServerRequest request = ex.request;
+    if (replayable(request)) {
+      // no body to stream: the head alone, which another backend can be sent again (answered);
+      // the paused request is resumed so that its end is read and the connection can go on
+      request.resume();
+      toBackend.send().onComplete(ar -> answered(ex, ar, null));
+      return;
+    }
     if (!request.headers().contains(HttpHeaders.CONTENT_LENGTH) && hasChunkedBody(request)) {
       toBackend.setChunked(true);
     }
@@ -44,8 +56,16 @@ final class HttpForwarding {
    */
   void answered(Exchange ex, AsyncResult<HttpClientResponse> ar, Handler<HttpClientResponse> onSwitch) {
     if (ar.failed()) {
-      ex.lease().release();
       log.debug("backend exchange for {} failed: {}", ex.request.uri(), ar.cause().toString());
+      if (!(ar.cause() instanceof TimeoutException) && replayable(ex.request)) {
+        // nginx's proxy_next_upstream error: the connection went before any answer (most often a
+        // pooled connection to a node that has just died) and the request has no body, so nothing
+        // was served and the next backend can take it; a timeout is not retried, it would double the wait
+        onDropped.accept(ex.backend());
+        ex.retryElsewhere();
+        return;
+      }
+      ex.lease().release();
       ProxyErrors.fromBackend(ex.request, ar.cause());
       return;
     }
@@ -71,8 +91,17 @@ final class HttpForwarding {
    * been served, so another node can take it.
    */
   private static boolean draining(HttpServerRequest request, HttpClientResponse answer) {
-    return answer.statusCode() == 503 && answer.getHeader(NodeState.DRAINING_HEADER) != null
-        && (request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD);
+    return answer.statusCode() == 503 && answer.getHeader(NodeState.DRAINING_HEADER) != null && replayable(request);
+  }
+
+  /**
+   * A GET or HEAD (an upgrade too) without a body: sending it again elsewhere repeats nothing, and
+   * there is no streamed body that the first attempt has already consumed.
+   */
+  private static boolean replayable(HttpServerRequest request) {
+    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    return (request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD)
+        && (length == null || length.equals("0")) && !hasChunkedBody(request);
   }
 
   /** Sends the backend's answer (any status but 101) to the client, body streamed. */

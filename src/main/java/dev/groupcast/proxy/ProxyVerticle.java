@@ -64,7 +64,7 @@ public final class ProxyVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    forwarding = new HttpForwarding(NodeMetrics.of(vertx));
+    forwarding = new HttpForwarding(NodeMetrics.of(vertx), pool::failed);
     tunnels = new Tunnels(forwarding, config.readTimeout(), config.accessLog());
     long readTimeoutMs = config.readTimeout().toMillis();
     HttpClientOptions toBackends = new HttpClientOptions()

@@ -77,7 +77,7 @@ class ProxyIT {
       WebClient http = WebClient.create(vertx);
       for (int i = 0; i < 6; i++) {
         JsonObject ready = Await.result(http.get(proxy, "127.0.0.1", "/health/ready").send()).bodyAsJsonObject();
-        assertEquals("pxit-b", ready.getString("node"), "no request reaches the killed node");
+        assertEquals("pxit-b", ready.getString("node"), "no request reaches the killed node: " + ready);
       }
       assertTrue(System.currentTimeMillis() - killed < 2000);
       try (WsClient again = WsClient.connect(vertx, proxy)) {

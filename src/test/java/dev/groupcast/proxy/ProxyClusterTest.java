@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -100,6 +101,57 @@ class ProxyClusterTest {
       assertEquals("recheck2", answer.bodyAsJsonObject().getString("node"));
     } finally {
       Await.result(second.close(), 30);
+    }
+  }
+
+  /**
+   * A proxy-only node is a Hazelcast lite member: it owns no partition, so no group's log lives on a
+   * node the gateways' majority does not count. It may start first; it then waits for a gateway,
+   * as a lite member cannot serve Vert.x's own maps alone.
+   */
+  @Test
+  void aProxyOnlyNodeHoldsNoGroupDataAndWaitsForAGateway(Vertx vertx) {
+    List<Map<String, String>> envs = TestCluster.nodeEnvs("lite", 2, Map.of("GROUPCAST_CLUSTER_EXPECTED_SIZE", "1"));
+    envs.get(1).put("GROUPCAST_ROLES", "proxy");
+    io.vertx.core.Future<dev.groupcast.GroupcastNode> proxyStart =
+        dev.groupcast.GroupcastNode.start(dev.groupcast.config.ConfigLoader.load(null, envs.get(1)));
+    String proxyInstance = "groupcast-lite2-" + envs.get(1).get("GROUPCAST_CLUSTER_PORT");
+    Await.until("the proxy's member is up", 30,
+        () -> com.hazelcast.core.Hazelcast.getHazelcastInstanceByName(proxyInstance) != null);
+    com.hazelcast.core.HazelcastInstance proxyHz = com.hazelcast.core.Hazelcast.getHazelcastInstanceByName(proxyInstance);
+    assertTrue(proxyHz.getCluster().getLocalMember().isLiteMember(), "a proxy-only node is a lite member");
+    // the window a start without the wait fails in: Vert.x writes its node information at once
+    long watchUntil = System.currentTimeMillis() + 1500;
+    while (System.currentTimeMillis() < watchUntil) {
+      assertFalse(proxyStart.isComplete(), "no gateway yet: still waiting, not started nor failed " + proxyStart);
+      sleepQuietly(50); // watching a state that must not change, not waiting for one
+    }
+    cluster = TestCluster.start(envs.subList(0, 1));
+    dev.groupcast.GroupcastNode proxyNode = Await.result(proxyStart, 60);
+    try {
+      cluster.awaitSafe();
+      for (com.hazelcast.partition.Partition partition : proxyHz.getPartitionService().getPartitions()) {
+        assertTrue(partition.getOwner() == null || !partition.getOwner().localMember(),
+            "the proxy owns no partition: " + partition);
+      }
+      // and it forwards: a group used through it lives on the gateway
+      int proxy = proxyNode.config().proxy().port();
+      try (WsClient a = WsClient.connect(vertx, proxy); WsClient b = WsClient.connect(vertx, proxy)) {
+        a.join("lite-room");
+        b.join("lite-room");
+        b.publish("lite-room", "through a lite member");
+        assertEquals("through a lite member", a.nextMessage("lite-room").getString("body"));
+      }
+    } finally {
+      Await.result(proxyNode.close(), 30);
+    }
+  }
+
+  private static void sleepQuietly(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

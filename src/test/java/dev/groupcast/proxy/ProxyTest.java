@@ -346,6 +346,48 @@ class ProxyTest {
     }
   }
 
+  /**
+   * A backend that drops the connection without answering (a node that has just died, its pooled
+   * connection not yet seen closed): a GET goes on to the next backend, as nginx's default
+   * {@code proxy_next_upstream error} does; a request with a body gets a 502, since part of it was sent.
+   */
+  @Test
+  void aBodilessRequestADroppingBackendLeftUnansweredGoesToTheNextBackend(Vertx vertx) {
+    AtomicInteger dropped = new AtomicInteger();
+    NetServer dropper = vertx.createNetServer().connectHandler(sock -> {
+      Buffer head = Buffer.buffer();
+      sock.handler(bytes -> {
+        if (head.appendBuffer(bytes).toString().contains("\r\n\r\n")) {
+          dropped.incrementAndGet();
+          sock.close();
+        }
+      });
+    });
+    Await.result(dropper.listen(0, "127.0.0.1"));
+    try (RecordingBackend b = RecordingBackend.start(vertx, "b")) {
+      WebClient http = WebClient.create(vertx);
+      String backends = "127.0.0.1:" + dropper.actualPort() + ",127.0.0.1:" + b.port;
+      int withBody = proxy(vertx, Map.of(), backends);
+      List<Integer> posts = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        posts.add(Await.result(http.post(withBody, "127.0.0.1", "/x").sendBuffer(Buffer.buffer("body"))).statusCode());
+      }
+      Collections.sort(posts);
+      assertEquals(List.of(200, 502), posts, "round-robin: one POST reached the dropping backend and is not repeated");
+
+      int bodiless = proxy(vertx, Map.of(), backends);
+      int droppedBefore = dropped.get();
+      for (int i = 0; i < 4; i++) {
+        HttpResponse<Buffer> answer = Await.result(http.get(bodiless, "127.0.0.1", "/x").send());
+        assertEquals(200, answer.statusCode(), answer.bodyAsString());
+        assertEquals("b", answer.getHeader("X-Backend"));
+      }
+      assertTrue(dropped.get() > droppedBefore, "a GET did reach the dropping backend first");
+    } finally {
+      Await.result(dropper.close());
+    }
+  }
+
   @Test
   void aBackendThatNeverAnswersGives504AndAnIdleTunnelIsClosed(Vertx vertx) {
     try (RecordingBackend backend = RecordingBackend.start(vertx, "a")) {
@@ -588,14 +630,14 @@ class ProxyTest {
           // as much as the tunnel takes, a few messages per event-loop turn, until the close
           Runnable[] flood = new Runnable[1];
           flood[0] = () -> {
-            for (int i = 0; i < 8 && !closed.future().isComplete() && !ws.writeQueueFull(); i++) {
-              ws.writeBinaryMessage(chunk);
+            for (int i = 0; i < 8 && !connected.isClosed() && !connected.writeQueueFull(); i++) {
+              connected.writeBinaryMessage(chunk);
             }
-            if (closed.future().isComplete()) {
-              return;
+            if (connected.isClosed()) {
+              return; // writing now would throw; the close handler completes the round
             }
-            if (ws.writeQueueFull()) {
-              ws.drainHandler(v -> flood[0].run());
+            if (connected.writeQueueFull()) {
+              connected.drainHandler(v -> flood[0].run());
             } else {
               vertx.runOnContext(v -> flood[0].run());
             }
