@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # usage: [SUBSCRIBERS=5000] [GROUP_COUNT=1000] [PUBLISHERS=50] [RATE=200] [RUN_SECONDS=40] [KILL_AFTER=15]
-#        src/bench/reconnect-storm.sh [rounds=1]
+#        [UPGRADE_RATE=0] src/bench/reconnect-storm.sh [rounds=1]
 # Issue 18, item 4: a reconnect storm. 3 groupcast nodes behind a proxy-only node (roles=proxy, which
 # finds them through the cluster); `bench storm` connects SUBSCRIBERS clients in GROUP_COUNT groups and
 # PUBLISHERS publishers through the proxy, publishing RATE messages/s for RUN_SECONDS; KILL_AFTER
-# seconds into the publishing, one gateway node is killed with SIGKILL. The clients behave as
+# seconds into the publishing, one gateway node is killed with SIGKILL. UPGRADE_RATE sets the proxy's
+# proxy.upgradeRate (new tunnels a second; 0, the default, is no limit). The clients behave as
 # groupcast.js does (backoff with jitter, join with since/epoch, publishes sent again with their key).
 # Each round starts a fresh cluster and prints: the clients dropped and resumed (recovered:true), the
 # time from the kill to the first drop and from the first drop until every dropped client had resumed
@@ -16,9 +17,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${1:-1} SUBSCRIBERS=${SUBSCRIBERS:-5000} GROUP_COUNT=${GROUP_COUNT:-1000} PUBLISHERS=${PUBLISHERS:-50}
-RATE=${RATE:-200} RUN_SECONDS=${RUN_SECONDS:-40} KILL_AFTER=${KILL_AFTER:-15}
-for n in "$ROUNDS" "$SUBSCRIBERS" "$GROUP_COUNT" "$PUBLISHERS" "$RATE" "$RUN_SECONDS" "$KILL_AFTER"; do
-  [[ $n =~ ^[0-9]+$ ]] || { echo "rounds, SUBSCRIBERS, GROUP_COUNT, PUBLISHERS, RATE, RUN_SECONDS and KILL_AFTER are whole numbers, not '$n'"; exit 2; }
+RATE=${RATE:-200} RUN_SECONDS=${RUN_SECONDS:-40} KILL_AFTER=${KILL_AFTER:-15} UPGRADE_RATE=${UPGRADE_RATE:-0}
+for n in "$ROUNDS" "$SUBSCRIBERS" "$GROUP_COUNT" "$PUBLISHERS" "$RATE" "$RUN_SECONDS" "$KILL_AFTER" "$UPGRADE_RATE"; do
+  [[ $n =~ ^[0-9]+$ ]] || { echo "rounds, SUBSCRIBERS, GROUP_COUNT, PUBLISHERS, RATE, RUN_SECONDS, KILL_AFTER and UPGRADE_RATE are whole numbers, not '$n'"; exit 2; }
 done
 if [ "$ROUNDS" -lt 1 ] || [ "$RATE" -lt 1 ] || [ "$KILL_AFTER" -ge "$RUN_SECONDS" ]; then
   echo "rounds and RATE must be at least 1, KILL_AFTER less than RUN_SECONDS"; exit 2
@@ -61,7 +62,7 @@ round() {
   local r=$1 members bench_pid out line kill_ms log=$WORK/storm-client-$1.log proxy_pid
   start_groupcast
   members=127.0.0.1:${GC_CLUSTER_PORTS[0]},127.0.0.1:${GC_CLUSTER_PORTS[1]},127.0.0.1:${GC_CLUSTER_PORTS[2]}
-  GROUPCAST_NODE_ID=bench-proxy GROUPCAST_ROLES=proxy GROUPCAST_PROXY_PORT=$PROXY_PORT \
+  GROUPCAST_NODE_ID=bench-proxy GROUPCAST_ROLES=proxy GROUPCAST_PROXY_PORT=$PROXY_PORT GROUPCAST_PROXY_UPGRADE_RATE=$UPGRADE_RATE \
     GROUPCAST_CLUSTER_HOST=127.0.0.1 GROUPCAST_CLUSTER_PORT=$PROXY_CLUSTER_PORT GROUPCAST_CLUSTER_MEMBERS=$members \
     java -jar target/groupcast.jar > "$WORK/storm-proxy.log" 2>&1 & pids+=($!); proxy_pid=$!
   wait_for "proxy" "$proxy_pid" "$WORK/storm-proxy.log" http_ok "http://127.0.0.1:$((PROXY_PORT + 1))/health/ready"

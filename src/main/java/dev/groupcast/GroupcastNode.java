@@ -27,6 +27,7 @@ import dev.groupcast.proxy.BackendMonitor;
 import dev.groupcast.proxy.BackendPool;
 import dev.groupcast.proxy.ProxyMeters;
 import dev.groupcast.proxy.ProxyVerticle;
+import dev.groupcast.proxy.UpgradeGate;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -216,9 +217,10 @@ public final class GroupcastNode {
     stats.section("backends", () -> Future.succeededFuture(pool.describe(metrics)));
     BackendMonitor monitor = new BackendMonitor(config.proxy(), config.tls(), pool, runtime.nodes());
     int instances = proxyEventLoops(config, Runtime.getRuntime().availableProcessors());
+    UpgradeGate gate = UpgradeGate.of(vertx, config.proxy().upgradeRate()); // one for the node's event loops
     return vertx.deployVerticle(monitor)
         .compose(id -> BindFailure.naming("proxy.port", "0.0.0.0", config.proxy().port(), vertx.deployVerticle(
-            () -> new ProxyVerticle(config.proxy(), config.tls(), config.http().headerTimeout(), pool),
+            () -> new ProxyVerticle(config.proxy(), config.tls(), config.http().headerTimeout(), pool, gate),
             new DeploymentOptions().setInstances(instances))))
         .map(id -> {
           log.info("proxy listening on port {}: backends {}, balance {}", config.proxy().port(),

@@ -123,7 +123,7 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
    */
   public record Proxy(int port, List<HostPort> backends, Balance balance, HashKey hashKey, Duration readTimeout,
                       Duration connectTimeout, int maxFails, Duration failTimeout, Duration healthInterval,
-                      boolean accessLog, int eventLoops) {
+                      boolean accessLog, int eventLoops, int upgradeRate) {
 
     public boolean fromCluster() {
       return backends.isEmpty();
@@ -345,7 +345,8 @@ public record GroupcastConfig(Node node, Set<Role> roles, Http http, Cluster clu
         r.duration("proxy.failTimeout", Duration.ofMillis(1)),
         r.duration("proxy.healthInterval", Duration.ofMillis(100)),
         r.bool("proxy.accessLog"),
-        r.integer("proxy.eventLoops", 0, 1024));
+        r.integer("proxy.eventLoops", 0, 1024),
+        r.integer("proxy.upgradeRate", 0, 1_000_000));
   }
 
   private static Set<Role> roles(ConfigReader r) {

@@ -46,6 +46,8 @@ public final class ProxyVerticle extends VerticleBase {
   private final GroupcastConfig.Tls tls;
   private final BackendPool pool;
   private final Duration headerTimeout;
+  /** {@code proxy.upgradeRate}, shared by the node's proxy event loops; null: no limit. */
+  private final UpgradeGate upgrades;
   /** Connections that had a request refused for its framing, until they are gone (this event loop's). */
   private final Map<HttpConnection, Boolean> refused = new WeakHashMap<>();
 
@@ -55,8 +57,9 @@ public final class ProxyVerticle extends VerticleBase {
   private Tunnels tunnels;
 
   public ProxyVerticle(GroupcastConfig.Proxy config, GroupcastConfig.Tls tls, Duration headerTimeout,
-                       BackendPool pool) {
+                       BackendPool pool, UpgradeGate upgrades) {
     this.config = config;
+    this.upgrades = upgrades;
     this.headerTimeout = headerTimeout;
     this.tls = tls;
     this.pool = pool;
@@ -124,6 +127,18 @@ public final class ProxyVerticle extends VerticleBase {
     if (config.accessLog() && !ex.upgrade) {
       long start = System.nanoTime();
       request.response().endHandler(v -> AccessLog.request(request, ex.backend(), start));
+    }
+    if (ex.upgrade && upgrades != null) {
+      boolean admitted = upgrades.admit(context, () -> {
+        if (!request.response().closed()) {
+          connect(ex); // the client may have gone while it waited
+        }
+      });
+      if (!admitted) {
+        request.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+        ProxyErrors.fail(request, 503, "unavailable", "too many new connections at once (proxy.upgradeRate): try again");
+      }
+      return;
     }
     connect(ex);
   }

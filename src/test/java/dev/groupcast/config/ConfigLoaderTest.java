@@ -105,6 +105,7 @@ class ConfigLoaderTest {
       "GROUPCAST_LOG_FORMAT          | xml        | log.format = \"xml\": must be text or json",
       "GROUPCAST_PROXY_ACCESS_LOG    | yes        | proxy.accessLog = \"yes\": must be true or false",
       "GROUPCAST_PROXY_EVENT_LOOPS   | -1         | proxy.eventLoops = \"-1\": out of range 0-1024",
+      "GROUPCAST_PROXY_UPGRADE_RATE  | fast       | proxy.upgradeRate = \"fast\": must be a whole number",
   })
   void badValuesNameTheKeyAndTheValue(String env, String value, String message) {
     ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of(env, value)));

@@ -60,7 +60,8 @@ class ProxyTest {
     all.put("GROUPCAST_PROXY_PORT", String.valueOf(port));
     all.put("GROUPCAST_PROXY_BACKENDS", backends);
     GroupcastConfig config = ConfigLoader.load(null, all);
-    Await.result(vertx.deployVerticle(new ProxyVerticle(config.proxy(), config.tls(), config.http().headerTimeout(), new BackendPool(config.proxy()))));
+    Await.result(vertx.deployVerticle(new ProxyVerticle(config.proxy(), config.tls(), config.http().headerTimeout(), new BackendPool(config.proxy()),
+        UpgradeGate.of(vertx, config.proxy().upgradeRate()))));
     return port;
   }
 
@@ -342,6 +343,56 @@ class ProxyTest {
       HttpResponse<Buffer> r = Await.result(http.get(none, "127.0.0.1", "/x").send());
       assertEquals(502, r.statusCode());
       assertEquals("bad_gateway", r.bodyAsJsonObject().getString("code"));
+      client.close();
+    }
+  }
+
+  /**
+   * {@code proxy.upgradeRate}: new tunnels past the rate wait their turn, in order, rather than all
+   * reaching the backends at once (a reconnect storm); past ten seconds' worth waiting, an upgrade is
+   * refused with 503 and Retry-After, and plain HTTP is never held back.
+   */
+  @Test
+  void upgradesPastTheRateWaitTheirTurnAndPastTenSecondsWorthAreRefused(Vertx vertx) {
+    try (RecordingBackend backend = RecordingBackend.start(vertx, "a")) {
+      WebSocketClient client = vertx.createWebSocketClient(new io.vertx.core.http.WebSocketClientOptions()
+          .setMaxConnections(100));
+      int paced = proxy(vertx, Map.of("GROUPCAST_PROXY_UPGRADE_RATE", "20"), backend);
+      long start = System.currentTimeMillis();
+      List<Future<Long>> opened = new ArrayList<>();
+      for (int i = 0; i < 30; i++) {
+        Promise<Long> first = Promise.promise();
+        ClientWebSocket ws = client.webSocket();
+        ws.textMessageHandler(t -> first.tryComplete(System.currentTimeMillis() - start));
+        ws.connect(paced, "127.0.0.1", "/ws").onFailure(first::tryFail);
+        opened.add(first.future());
+      }
+      Await.result(Future.all(opened), 20);
+      List<Long> at = opened.stream().map(Future::result).sorted().toList();
+      // 2 at once (a tenth of a second's worth), then 20 a second: the 30th about 1.4 s in
+      assertTrue(at.get(0) < 500, "the first ones at once: " + at);
+      assertTrue(at.get(29) >= 1000 && at.get(29) < 5000, "the last one paced, about 1.4 s in: " + at);
+      assertEquals(30, backend.openSockets.get());
+      assertEquals("a", Await.result(WebClient.create(vertx).get(paced, "127.0.0.1", "/x").send()).getHeader("X-Backend"),
+          "plain HTTP goes through while upgrades wait");
+
+      int slow = proxy(vertx, Map.of("GROUPCAST_PROXY_UPGRADE_RATE", "1"), backend);
+      List<Future<HttpResponse<Buffer>>> answers = new ArrayList<>();
+      // one connection per request: upgrades held by the gate keep theirs
+      WebClient http = WebClient.create(vertx, new io.vertx.ext.web.client.WebClientOptions(),
+          new io.vertx.core.http.PoolOptions().setHttp1MaxSize(20));
+      for (int i = 0; i < 13; i++) {
+        answers.add(http.get(slow, "127.0.0.1", "/ws").putHeader("Upgrade", "websocket").putHeader("Connection", "Upgrade")
+            .putHeader("Sec-WebSocket-Version", "13").putHeader("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+            .timeout(3000).send());
+      }
+      Await.result(Future.join(answers).otherwiseEmpty(), 10); // the held ones time out: only the refusals count
+      List<HttpResponse<Buffer>> refused = answers.stream().filter(Future::succeeded).map(Future::result)
+          .filter(r -> r.statusCode() == 503).toList();
+      // 1 at once, 10 waiting (ten seconds' worth): the other 2 refused at once
+      assertEquals(2, refused.size(), "refused: " + refused.size());
+      assertEquals("unavailable", refused.get(0).bodyAsJsonObject().getString("code"));
+      assertEquals("1", refused.get(0).getHeader("Retry-After"));
       client.close();
     }
   }
