@@ -41,6 +41,7 @@ public final class ProxyVerticle extends VerticleBase {
   static final int REQUEST_POOL_PER_BACKEND = 256;
   static final int MAX_TUNNELS_PER_BACKEND = 1_000_000;
   static final long POOLED_IDLE_MS = 60_000;
+  static final int POOLED_REUSE_SECONDS = 30;
 
   private final GroupcastConfig.Proxy config;
   private final GroupcastConfig.Tls tls;
@@ -79,9 +80,12 @@ public final class ProxyVerticle extends VerticleBase {
       TlsOptions.client(toBackends, tls); // the gateways' HTTP port speaks TLS too
     }
     // requests: the read timeout is per request (504 when the answer does not come); pooled
-    // connections idle longer between requests
+    // connections idle longer between requests; one is not reused after POOLED_REUSE_SECONDS, well
+    // within the gateways' 60 s idle timeout, so a request is never sent on a connection the gateway is
+    // closing at that moment (the retry would count a failure against a healthy backend)
     client = vertx.createHttpClient(new HttpClientOptions(toBackends)
-            .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(readTimeoutMs, POOLED_IDLE_MS))),
+            .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(readTimeoutMs, POOLED_IDLE_MS)))
+            .setKeepAliveTimeout(POOLED_REUSE_SECONDS),
         new PoolOptions().setHttp1MaxSize(REQUEST_POOL_PER_BACKEND));
     // tunnels: an upgraded connection keeps its pool slot for the tunnel's life, so they get their own
     // pool; the read timeout is the connection's, and since every byte of a tunnel passes the backend
@@ -129,7 +133,7 @@ public final class ProxyVerticle extends VerticleBase {
       request.response().endHandler(v -> AccessLog.request(request, ex.backend(), start));
     }
     if (ex.upgrade && upgrades != null) {
-      boolean admitted = upgrades.admit(context, () -> {
+      boolean admitted = upgrades.admit(context, () -> request.response().closed(), () -> {
         if (!request.response().closed()) {
           connect(ex); // the client may have gone while it waited
         }

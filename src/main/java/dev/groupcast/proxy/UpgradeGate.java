@@ -4,6 +4,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 
 import java.util.ArrayDeque;
+import java.util.function.BooleanSupplier;
 
 /**
  * {@code proxy.upgradeRate}: at most so many new WebSocket tunnels a second on this proxy node, as
@@ -29,7 +30,7 @@ public final class UpgradeGate {
   private long refilledAt;
   private boolean timerSet;
 
-  private record Waiting(Context context, Runnable start) {
+  private record Waiting(Context context, BooleanSupplier gone, Runnable start) {
   }
 
   /** The node's gate, or null when {@code perSecond} is 0 (no limit). */
@@ -47,34 +48,39 @@ public final class UpgradeGate {
   }
 
   /**
-   * Runs {@code start} on {@code context} now if the rate allows, else once its turn comes. False when
-   * too many already wait: nothing is run, the caller refuses the upgrade.
+   * Runs {@code start} on {@code context} now if the rate allows, else once its turn comes; an upgrade
+   * whose client is {@code gone} by then is passed over without spending the rate. False when too many
+   * already wait: nothing is run, the caller refuses the upgrade.
    */
-  synchronized boolean admit(Context context, Runnable start) {
-    refill();
-    if (waiting.isEmpty() && tokens >= 1) {
+  boolean admit(Context context, BooleanSupplier gone, Runnable start) {
+    synchronized (this) {
+      refill();
+      if (!waiting.isEmpty() || tokens < 1) {
+        if (waiting.size() >= maxWaiting) {
+          waiting.removeIf(w -> w.gone().getAsBoolean()); // clients that gave up hold no place
+          if (waiting.size() >= maxWaiting) {
+            return false;
+          }
+        }
+        waiting.add(new Waiting(context, gone, start));
+        scheduleDrain();
+        return true;
+      }
       tokens--;
-      start.run(); // called on the context already
-      return true;
     }
-    if (waiting.size() >= maxWaiting) {
-      return false;
-    }
-    waiting.add(new Waiting(context, start));
-    scheduleDrain();
+    start.run(); // on the caller's context already, and outside the lock the other event loops share
     return true;
-  }
-
-  synchronized int waiting() {
-    return waiting.size();
   }
 
   private synchronized void drain() {
     timerSet = false;
     refill();
     while (!waiting.isEmpty() && tokens >= 1) {
-      tokens--;
       Waiting next = waiting.poll();
+      if (next.gone().getAsBoolean()) {
+        continue; // its client went while it waited: no tunnel, no token
+      }
+      tokens--;
       next.context().runOnContext(v -> next.start().run());
     }
     if (!waiting.isEmpty()) {

@@ -115,6 +115,25 @@ class ProxyClusterTest {
     envs.get(1).put("GROUPCAST_ROLES", "proxy");
     io.vertx.core.Future<dev.groupcast.GroupcastNode> proxyStart =
         dev.groupcast.GroupcastNode.start(dev.groupcast.config.ConfigLoader.load(null, envs.get(1)));
+    // closed however the test ends: a proxy left starting would stay a member of later tests' clusters
+    try {
+      watchTheProxyWaitThenServe(vertx, envs, proxyStart);
+    } finally {
+      if (proxyStart.succeeded()) {
+        Await.result(proxyStart.result().close(), 30);
+      } else if (!proxyStart.isComplete()) {
+        // still waiting for a gateway: its member shut down, the start fails and closes what it opened
+        var member = com.hazelcast.core.Hazelcast.getHazelcastInstanceByName(
+            "groupcast-lite2-" + envs.get(1).get("GROUPCAST_CLUSTER_PORT"));
+        if (member != null) {
+          member.shutdown();
+        }
+      }
+    }
+  }
+
+  private void watchTheProxyWaitThenServe(Vertx vertx, List<Map<String, String>> envs,
+                                          io.vertx.core.Future<dev.groupcast.GroupcastNode> proxyStart) {
     String proxyInstance = "groupcast-lite2-" + envs.get(1).get("GROUPCAST_CLUSTER_PORT");
     Await.until("the proxy's member is up", 30,
         () -> com.hazelcast.core.Hazelcast.getHazelcastInstanceByName(proxyInstance) != null);
@@ -128,22 +147,18 @@ class ProxyClusterTest {
     }
     cluster = TestCluster.start(envs.subList(0, 1));
     dev.groupcast.GroupcastNode proxyNode = Await.result(proxyStart, 60);
-    try {
-      cluster.awaitSafe();
-      for (com.hazelcast.partition.Partition partition : proxyHz.getPartitionService().getPartitions()) {
-        assertTrue(partition.getOwner() == null || !partition.getOwner().localMember(),
-            "the proxy owns no partition: " + partition);
-      }
-      // and it forwards: a group used through it lives on the gateway
-      int proxy = proxyNode.config().proxy().port();
-      try (WsClient a = WsClient.connect(vertx, proxy); WsClient b = WsClient.connect(vertx, proxy)) {
-        a.join("lite-room");
-        b.join("lite-room");
-        b.publish("lite-room", "through a lite member");
-        assertEquals("through a lite member", a.nextMessage("lite-room").getString("body"));
-      }
-    } finally {
-      Await.result(proxyNode.close(), 30);
+    cluster.awaitSafe();
+    for (com.hazelcast.partition.Partition partition : proxyHz.getPartitionService().getPartitions()) {
+      assertTrue(partition.getOwner() == null || !partition.getOwner().localMember(),
+          "the proxy owns no partition: " + partition);
+    }
+    // and it forwards: a group used through it lives on the gateway
+    int proxy = proxyNode.config().proxy().port();
+    try (WsClient a = WsClient.connect(vertx, proxy); WsClient b = WsClient.connect(vertx, proxy)) {
+      a.join("lite-room");
+      b.join("lite-room");
+      b.publish("lite-room", "through a lite member");
+      assertEquals("through a lite member", a.nextMessage("lite-room").getString("body"));
     }
   }
 

@@ -367,14 +367,17 @@ class ProxyTest {
         ws.connect(paced, "127.0.0.1", "/ws").onFailure(first::tryFail);
         opened.add(first.future());
       }
+      // sent while most upgrades still wait
+      Future<Long> plain = WebClient.create(vertx).get(paced, "127.0.0.1", "/x").send()
+          .map(r -> System.currentTimeMillis() - start);
       Await.result(Future.all(opened), 20);
       List<Long> at = opened.stream().map(Future::result).sorted().toList();
       // 2 at once (a tenth of a second's worth), then 20 a second: the 30th about 1.4 s in
-      assertTrue(at.get(0) < 500, "the first ones at once: " + at);
       assertTrue(at.get(29) >= 1000 && at.get(29) < 5000, "the last one paced, about 1.4 s in: " + at);
+      assertTrue(at.get(29) - at.get(0) >= 900, "spread over more than a second: " + at);
       assertEquals(30, backend.openSockets.get());
-      assertEquals("a", Await.result(WebClient.create(vertx).get(paced, "127.0.0.1", "/x").send()).getHeader("X-Backend"),
-          "plain HTTP goes through while upgrades wait");
+      assertTrue(Await.result(plain) < at.get(29), "plain HTTP is not held behind the waiting upgrades: "
+          + plain.result() + " ms, the last upgrade at " + at.get(29) + " ms");
 
       int slow = proxy(vertx, Map.of("GROUPCAST_PROXY_UPGRADE_RATE", "1"), backend);
       List<Future<HttpResponse<Buffer>>> answers = new ArrayList<>();
@@ -389,8 +392,9 @@ class ProxyTest {
       Await.result(Future.join(answers).otherwiseEmpty(), 10); // the held ones time out: only the refusals count
       List<HttpResponse<Buffer>> refused = answers.stream().filter(Future::succeeded).map(Future::result)
           .filter(r -> r.statusCode() == 503).toList();
-      // 1 at once, 10 waiting (ten seconds' worth): the other 2 refused at once
-      assertEquals(2, refused.size(), "refused: " + refused.size());
+      // 1 at once, 10 waiting (ten seconds' worth): the other 2 refused at once (1 if a waiting one
+      // was let through before the last arrived, a second later)
+      assertTrue(refused.size() == 2 || refused.size() == 1, "refused: " + refused.size());
       assertEquals("unavailable", refused.get(0).bodyAsJsonObject().getString("code"));
       assertEquals("1", refused.get(0).getHeader("Retry-After"));
       client.close();
