@@ -34,13 +34,9 @@ public final class LiteMemberClusterManager extends HazelcastClusterManager {
       if (failure != null) {
         promise.fail(failure);
       } else {
-        awaitDataMember(getHazelcastInstance().getCluster(), promise);
+        new DataMemberWait(getHazelcastInstance().getCluster(), promise).start();
       }
     });
-  }
-
-  private static void awaitDataMember(Cluster cluster, Completable<Void> promise) {
-    new DataMemberWait(cluster, promise).start();
   }
 
   /** Completes the join once the cluster holds a data member, whichever comes first: now or a join. */
@@ -88,7 +84,7 @@ public final class LiteMemberClusterManager extends HazelcastClusterManager {
     }
   }
 
-  static boolean hasDataMember(Cluster cluster) {
+  private static boolean hasDataMember(Cluster cluster) {
     for (Member member : cluster.getMembers()) {
       if (!member.isLiteMember()) {
         return true;

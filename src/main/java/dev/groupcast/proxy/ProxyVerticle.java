@@ -2,6 +2,7 @@ package dev.groupcast.proxy;
 
 import dev.groupcast.cluster.TlsOptions;
 import dev.groupcast.config.GroupcastConfig;
+import dev.groupcast.error.ErrorCode;
 import dev.groupcast.net.BothFramings;
 import dev.groupcast.net.HeaderTimeout;
 import dev.groupcast.net.Upgrades;
@@ -140,7 +141,8 @@ public final class ProxyVerticle extends VerticleBase {
       });
       if (!admitted) {
         request.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
-        ProxyErrors.fail(request, 503, "unavailable", "too many new connections at once (proxy.upgradeRate): try again");
+        ProxyErrors.fail(request, ErrorCode.UNAVAILABLE.httpStatus(), ErrorCode.UNAVAILABLE.code(),
+            "too many new connections at once (proxy.upgradeRate): try again");
       }
       return;
     }
