@@ -115,7 +115,8 @@ for (const { round, killAtMs, result: s } of rows) {
     `resumed after the kill: median ${sinceKill(s.resumeMs.p50).toFixed(2)} s, p99 ${sinceKill(s.resumeMs.p99).toFixed(2)} s, ` +
     `last ${sinceKill(s.resumeMs.max).toFixed(2)} s (reconnecting p50 ${s.reconnectMs.p50} ms, max ${s.reconnectMs.max} ms; ` +
     `then the join answered in p50 ${s.joinAnswerMs.p50} ms, max ${s.joinAnswerMs.max} ms); the others meanwhile: p50 ${s.othersDuringStormMs.p50} ms, ` +
-    `p99 ${s.othersDuringStormMs.p99} ms, max ${s.othersDuringStormMs.max} ms (${s.othersDuringStormMs.deliveries} deliveries); ` +
+    `p99 ${s.othersDuringStormMs.p99} ms, max ${s.othersDuringStormMs.max} ms (${s.othersDuringStormMs.deliveries} deliveries; ` +
+    `p99 by the second they were sent in after the first drop: ${(s.othersBySecondSentMs ?? []).map((b) => b.p99).join(" / ")} ms); ` +
     `acked ${s.acked}/${s.messages}, lost ${s.lost} of ${s.expectedDeliveries}, duplicates ${s.duplicates}; ` +
     `all deliveries p99 ${s.latencyMs.p99} ms`);
 }' "$ROWS"

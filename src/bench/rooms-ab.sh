@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # usage: [A_NODES=2] [B_NODES=2] [A_JAVA_OPTS=...] [B_JAVA_OPTS=...] [A_JAR=...] [B_JAR=...]
 #        [A_NAME=A] [B_NAME=B] [RATE=2000] [MESSAGES=40000]
-#        [WARMUPS=8] [RUN_SECONDS=15] [WARMUP_SECONDS=5] src/bench/rooms-ab.sh [rounds=3]
+#        [WARMUPS=8] [WARMUP_RATE=RATE] [RUN_SECONDS=15] [WARMUP_SECONDS=5] src/bench/rooms-ab.sh [rounds=3]
 # Two groupcast clusters side by side, A and B, under the same load in alternating rounds: what one
 # setting costs or saves on the many-groups shape. Each cluster has A_NODES / B_NODES nodes whose JVMs
 # get A_JAVA_OPTS / B_JAVA_OPTS and run A_JAR / B_JAR (target/groupcast.jar unless set); the load (bench rooms: 2000 subscribers in 500 groups of 4, 100
@@ -19,8 +19,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${1:-3} WARMUPS=${WARMUPS:-8} RUN_SECONDS=${RUN_SECONDS:-15} WARMUP_SECONDS=${WARMUP_SECONDS:-5}
-RATE=${RATE:-2000} MESSAGES=${MESSAGES:-40000} A_NODES=${A_NODES:-2} B_NODES=${B_NODES:-2} A_NAME=${A_NAME:-A} B_NAME=${B_NAME:-B}
-for n in "$ROUNDS" "$WARMUPS" "$RUN_SECONDS" "$WARMUP_SECONDS" "$RATE" "$MESSAGES" "$A_NODES" "$B_NODES"; do
+RATE=${RATE:-2000} WARMUP_RATE=${WARMUP_RATE:-${RATE:-2000}} MESSAGES=${MESSAGES:-40000} A_NODES=${A_NODES:-2} B_NODES=${B_NODES:-2} A_NAME=${A_NAME:-A} B_NAME=${B_NAME:-B}
+for n in "$ROUNDS" "$WARMUPS" "$WARMUP_RATE" "$RUN_SECONDS" "$WARMUP_SECONDS" "$RATE" "$MESSAGES" "$A_NODES" "$B_NODES"; do
   [[ $n =~ ^[0-9]+$ ]] || { echo "rounds, WARMUPS, RUN_SECONDS, WARMUP_SECONDS, RATE, MESSAGES, A_NODES and B_NODES are whole numbers, not '$n'"; exit 2; }
 done
 if [ "$ROUNDS" -lt 1 ] || [ "$RUN_SECONDS" -lt 1 ] || [ "$WARMUP_SECONDS" -lt 1 ] || [ "$MESSAGES" -lt 1 ]; then
@@ -62,10 +62,10 @@ SHAPE="$RATE msg/s"; [ "$RATE" = 0 ] && SHAPE="$MESSAGES messages as fast as ack
 LOG=$WORK/ab-client.log
 # run WHO SECONDS ROUND: one bench run; prints {"round":R,"who":W,"shape":"RATE msg/s","result":{...}}
 run() {
-  local who=$1 seconds=$2 round=$3 out line pids_csv messages=$MESSAGES
+  local who=$1 seconds=$2 round=$3 rate=${4:-$RATE} out line pids_csv messages=$MESSAGES
   pids_csv=$(cluster_pids "$who"); pids_csv=${pids_csv// /,}
-  [ "$RATE" = 0 ] || messages=$((RATE * seconds))
-  out=$(java -jar target/groupcast.jar bench rooms --url "$(cluster_urls "$who")" --rate "$RATE" \
+  [ "$rate" = 0 ] || messages=$((rate * seconds))
+  out=$(java -jar target/groupcast.jar bench rooms --url "$(cluster_urls "$who")" --rate "$rate" \
     --messages "$messages" --server-pids "$pids_csv" --json 2>> "$LOG") \
     || { echo "bench rooms against $who failed; end of $LOG:" >&2; tail -n 20 "$LOG" >&2; exit 1; }
   line=$(last_json "$LOG" "bench rooms against $who" "$out") || exit 1
@@ -77,8 +77,8 @@ echo "A=$A_NAME: $A_NODES nodes${A_JAVA_OPTS:+, $A_JAVA_OPTS}; B=$B_NAME: $B_NOD
   "2000 subscribers in 500 groups on the first 2 nodes, $SHAPE, ${RUN_SECONDS} s runs," \
   "$ROUNDS rounds after $WARMUPS warm-up runs of each"
 for _ in $(seq "$WARMUPS"); do
-  run "$A_NAME" "$WARMUP_SECONDS" 0 >/dev/null
-  run "$B_NAME" "$WARMUP_SECONDS" 0 >/dev/null
+  run "$A_NAME" "$WARMUP_SECONDS" 0 "$WARMUP_RATE" >/dev/null
+  run "$B_NAME" "$WARMUP_SECONDS" 0 "$WARMUP_RATE" >/dev/null
 done
 ROWS=$WORK/ab-rounds.jsonl
 : > "$ROWS"

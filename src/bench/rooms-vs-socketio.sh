@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# usage: [WARMUPS=12] [RUN_SECONDS=15] [WARMUP_SECONDS=5] [GC_JAVA_OPTS=...] src/bench/rooms-vs-socketio.sh [rounds=5]
+# usage: [WARMUPS=20] [RUN_SECONDS=15] [WARMUP_SECONDS=5] [GC_JAVA_OPTS=...] src/bench/rooms-vs-socketio.sh [rounds=5]
 # Many small groups through a 2-node groupcast cluster vs through 2 Socket.IO nodes joined by the Redis
 # adapter, both driven by the same load generator (java -jar target/groupcast.jar bench rooms): 2000
 # subscribers in 500 groups of 4 (2 members on each node), 100 publishers sending to different groups,
 # RUN_SECONDS of messages at an offered 4000 msg/s, then the same at 100 msg/s (light load). Rounds
 # alternate who goes first, after WARMUPS unmeasured runs of each at 4000 msg/s for WARMUP_SECONDS.
+# 20 by default: after 8, the JVMs' JIT compilers still took about 14% of their CPU in a 100 msg/s
+# round; after 20, under 3% (servers run for days, and their compilers settle).
 # Server CPU is what the server processes (the two JVMs; or the two node processes and redis-server)
 # used from the first publish to the end of the run (bench --server-pids), per message published.
 # Prints each round and the medians; the rows go to target/bench/rooms-rounds.jsonl.
@@ -12,7 +14,7 @@
 # (apt-get install -y redis-server), curl.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-ROUNDS=${1:-5} WARMUPS=${WARMUPS:-12} RUN_SECONDS=${RUN_SECONDS:-15} WARMUP_SECONDS=${WARMUP_SECONDS:-5}
+ROUNDS=${1:-5} WARMUPS=${WARMUPS:-20} RUN_SECONDS=${RUN_SECONDS:-15} WARMUP_SECONDS=${WARMUP_SECONDS:-5}
 SUBSCRIBERS=2000 GROUP_COUNT=500 PUBLISHERS=100 RATES=(4000 100)
 REDIS_PORT=9401 SIO_PORTS=(9402 9403) GC_HTTP_PORTS=(9411 9412) GC_CLUSTER_PORTS=(9413 9414) GC_BUS_PORTS=(9415 9416)
 for n in "$ROUNDS" "$WARMUPS" "$RUN_SECONDS" "$WARMUP_SECONDS"; do

@@ -127,10 +127,16 @@ final class StormBench {
     // dropped ones were away (from the first drop to the last resume, at least a second)
     long windowEnd = Math.max(lastResume, firstDrop + TimeUnit.SECONDS.toNanos(1));
     Latencies others = new Latencies();
+    List<Latencies> othersBySecond = new ArrayList<>();
+    for (long t = firstDrop; t < windowEnd; t += TimeUnit.SECONDS.toNanos(1)) {
+      othersBySecond.add(new Latencies());
+    }
     if (firstDrop != 0) {
       subscribers.stream().filter(s -> s.droppedAt == 0)
-          .forEach(s -> s.duringStorm(firstDrop, windowEnd, publishers, others));
+          .forEach(s -> s.duringStorm(firstDrop, windowEnd, publishers, others, othersBySecond));
     }
+    io.vertx.core.json.JsonArray bySecond = new io.vertx.core.json.JsonArray();
+    othersBySecond.forEach(l -> bySecond.add(l.toJson().put("deliveries", l.count())));
     long expected = 0;
     long got = 0;
     for (StormPublisher p : publishers) {
@@ -167,6 +173,7 @@ final class StormBench {
         .put("reconnectMs", reconnect.toJson())
         .put("joinAnswerMs", joinAnswer.toJson())
         .put("othersDuringStormMs", others.toJson().put("deliveries", others.count()))
+        .put("othersBySecondSentMs", bySecond)
         .put("expectedDeliveries", expected)
         .put("deliveries", got)
         .put("lost", expected - got)

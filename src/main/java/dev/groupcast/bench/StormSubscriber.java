@@ -122,10 +122,15 @@ final class StormSubscriber extends StormClient {
   }
 
   /** Adds the deliveries received within [from, to] from publishers that never dropped. */
-  void duringStorm(long from, long to, List<StormPublisher> publishers, Latencies into) {
+  void duringStorm(long from, long to, List<StormPublisher> publishers, Latencies into, List<Latencies> bySecondSent) {
     for (long[] d : late) {
       if (d[0] >= from && d[0] <= to && !publishers.get((int) d[2]).dropped) {
         into.record(d[1]);
+        // by when the message was sent, counted from the first drop: what failover costs vs the load after it
+        long second = Math.max(0, (d[0] - d[1] - from) / 1_000_000_000L);
+        if (second < bySecondSent.size()) {
+          bySecondSent.get((int) second).record(d[1]);
+        }
       }
     }
   }
