@@ -9,7 +9,8 @@
 # most messages/s) always connects to the first 2 nodes, so nodes past
 # those hold no member of any group. Server CPU counts every node of the cluster under test
 # (bench --server-pids), per message. Rounds alternate which cluster goes first, after WARMUPS
-# unmeasured runs of each. Prints each round and the medians, ratio = B / A; rows in
+# unmeasured runs of each (at WARMUP_RATE msg/s: a light-load comparison warms the JIT at full
+# load). Prints each round and the medians, ratio = B / A; rows in
 # target/bench/ab-rounds.jsonl. Issue 18's questions:
 #   item 3, 1 vs 2 event-loop shards per node (one per core the JVM sees):
 #     A_JAVA_OPTS=-XX:ActiveProcessorCount=1 B_JAVA_OPTS=-XX:ActiveProcessorCount=2 A_NAME=1-core B_NAME=2-core
@@ -19,9 +20,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${1:-3} WARMUPS=${WARMUPS:-8} RUN_SECONDS=${RUN_SECONDS:-15} WARMUP_SECONDS=${WARMUP_SECONDS:-5}
-RATE=${RATE:-2000} WARMUP_RATE=${WARMUP_RATE:-${RATE:-2000}} MESSAGES=${MESSAGES:-40000} A_NODES=${A_NODES:-2} B_NODES=${B_NODES:-2} A_NAME=${A_NAME:-A} B_NAME=${B_NAME:-B}
+RATE=${RATE:-2000} WARMUP_RATE=${WARMUP_RATE:-$RATE} MESSAGES=${MESSAGES:-40000} A_NODES=${A_NODES:-2} B_NODES=${B_NODES:-2} A_NAME=${A_NAME:-A} B_NAME=${B_NAME:-B}
 for n in "$ROUNDS" "$WARMUPS" "$WARMUP_RATE" "$RUN_SECONDS" "$WARMUP_SECONDS" "$RATE" "$MESSAGES" "$A_NODES" "$B_NODES"; do
-  [[ $n =~ ^[0-9]+$ ]] || { echo "rounds, WARMUPS, RUN_SECONDS, WARMUP_SECONDS, RATE, MESSAGES, A_NODES and B_NODES are whole numbers, not '$n'"; exit 2; }
+  [[ $n =~ ^[0-9]+$ ]] || { echo "rounds, WARMUPS, WARMUP_RATE, RUN_SECONDS, WARMUP_SECONDS, RATE, MESSAGES, A_NODES and B_NODES are whole numbers, not '$n'"; exit 2; }
 done
 if [ "$ROUNDS" -lt 1 ] || [ "$RUN_SECONDS" -lt 1 ] || [ "$WARMUP_SECONDS" -lt 1 ] || [ "$MESSAGES" -lt 1 ]; then
   echo "rounds, RUN_SECONDS, WARMUP_SECONDS and MESSAGES must be at least 1"; exit 2

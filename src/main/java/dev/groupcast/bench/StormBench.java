@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.net.URI;
@@ -135,7 +136,7 @@ final class StormBench {
       subscribers.stream().filter(s -> s.droppedAt == 0)
           .forEach(s -> s.duringStorm(firstDrop, windowEnd, publishers, others, othersBySecond));
     }
-    io.vertx.core.json.JsonArray bySecond = new io.vertx.core.json.JsonArray();
+    JsonArray bySecond = new JsonArray();
     othersBySecond.forEach(l -> bySecond.add(l.toJson().put("deliveries", l.count())));
     long expected = 0;
     long got = 0;

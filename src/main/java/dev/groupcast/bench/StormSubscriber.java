@@ -126,7 +126,8 @@ final class StormSubscriber extends StormClient {
     for (long[] d : late) {
       if (d[0] >= from && d[0] <= to && !publishers.get((int) d[2]).dropped) {
         into.record(d[1]);
-        // by when the message was sent, counted from the first drop: what failover costs vs the load after it
+        // by when the message was sent, counted from the first drop (one sent just before it counts in the
+        // first second): what the failover costs, apart from the load after it
         long second = Math.max(0, (d[0] - d[1] - from) / 1_000_000_000L);
         if (second < bySecondSent.size()) {
           bySecondSent.get((int) second).record(d[1]);
