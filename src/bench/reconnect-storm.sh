@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # usage: [SUBSCRIBERS=5000] [GROUP_COUNT=1000] [PUBLISHERS=50] [RATE=200] [RUN_SECONDS=40] [KILL_AFTER=15]
-#        [UPGRADE_RATE=0] src/bench/reconnect-storm.sh [rounds=1]
+#        [UPGRADE_RATE=0] [GC_JAR=target/groupcast.jar] src/bench/reconnect-storm.sh [rounds=1]
 # Issue 18, item 4: a reconnect storm. 3 groupcast nodes behind a proxy-only node (roles=proxy, which
 # finds them through the cluster); `bench storm` connects SUBSCRIBERS clients in GROUP_COUNT groups and
 # PUBLISHERS publishers through the proxy, publishing RATE messages/s for RUN_SECONDS; KILL_AFTER
 # seconds into the publishing, one gateway node is killed with SIGKILL. UPGRADE_RATE sets the proxy's
-# proxy.upgradeRate (new tunnels a second; 0, the default, is no limit). The clients behave as
+# proxy.upgradeRate (new tunnels a second; 0, the default, is no limit). GC_JAR is the jar the nodes and
+# the proxy run (to compare builds). The clients behave as
 # groupcast.js does (backoff with jitter, join with since/epoch, publishes sent again with their key).
 # Each round starts a fresh cluster and prints: the clients dropped and resumed (recovered:true), the
 # time from the kill to the first drop and from the first drop until every dropped client had resumed
-# (median, p99, last), the p99 latency of the clients that were not dropped meanwhile, and loss and
+# (median, p99, last), the p99 latency of the clients that were not dropped meanwhile (also by the second
+# their message was sent in, and for the first second split at the gateway's ts: the way to the
+# gateway, and from it on through sequencing, fan-out and delivery), and loss and
 # duplicates over every acknowledged message, and which process had the CPU in the 5 s after the kill
 # (THREADS=1: also the busiest threads of the proxy and of node a). Targets (2 cores): all resumed within 5 s of the kill,
 # the others' p99 under 0.5 s, nothing lost or duplicated. Rows in target/bench/storm-rounds.jsonl.
@@ -64,7 +67,7 @@ round() {
   members=127.0.0.1:${GC_CLUSTER_PORTS[0]},127.0.0.1:${GC_CLUSTER_PORTS[1]},127.0.0.1:${GC_CLUSTER_PORTS[2]}
   GROUPCAST_NODE_ID=bench-proxy GROUPCAST_ROLES=proxy GROUPCAST_PROXY_PORT=$PROXY_PORT GROUPCAST_PROXY_UPGRADE_RATE=$UPGRADE_RATE \
     GROUPCAST_CLUSTER_HOST=127.0.0.1 GROUPCAST_CLUSTER_PORT=$PROXY_CLUSTER_PORT GROUPCAST_CLUSTER_MEMBERS=$members \
-    java -jar target/groupcast.jar > "$WORK/storm-proxy.log" 2>&1 & pids+=($!); proxy_pid=$!
+    java -jar "${GC_JAR:-target/groupcast.jar}" > "$WORK/storm-proxy.log" 2>&1 & pids+=($!); proxy_pid=$!
   wait_for "proxy" "$proxy_pid" "$WORK/storm-proxy.log" http_ok "http://127.0.0.1:$((PROXY_PORT + 1))/health/ready"
   # all 3 gateways in the cluster before the clients come, or the first ones all go to one node
   wait_for "the cluster listing 3 gateways" "$proxy_pid" "$WORK/storm-proxy.log" three_gateways
@@ -116,7 +119,9 @@ for (const { round, killAtMs, result: s } of rows) {
     `last ${sinceKill(s.resumeMs.max).toFixed(2)} s (reconnecting p50 ${s.reconnectMs.p50} ms, max ${s.reconnectMs.max} ms; ` +
     `then the join answered in p50 ${s.joinAnswerMs.p50} ms, max ${s.joinAnswerMs.max} ms); the others meanwhile: p50 ${s.othersDuringStormMs.p50} ms, ` +
     `p99 ${s.othersDuringStormMs.p99} ms, max ${s.othersDuringStormMs.max} ms (${s.othersDuringStormMs.deliveries} deliveries; ` +
-    `p99 by the second they were sent in after the first drop: ${(s.othersBySecondSentMs ?? []).map((b) => b.p99).join(" / ")} ms); ` +
+    `p99 by the second they were sent in after the first drop: ${(s.othersBySecondSentMs ?? []).map((b) => b.p99).join(" / ")} ms; ` +
+    `in the first second, p99 from the send to the gateway ${s.othersFirstSecondLegsMs?.toGateway.p99} ms, from the gateway on ` +
+    `${s.othersFirstSecondLegsMs?.fromGateway.p99} ms); ` +
     `acked ${s.acked}/${s.messages}, lost ${s.lost} of ${s.expectedDeliveries}, duplicates ${s.duplicates}; ` +
     `all deliveries p99 ${s.latencyMs.p99} ms`);
 }' "$ROWS"

@@ -132,9 +132,11 @@ final class StormBench {
     for (long t = firstDrop; t < windowEnd; t += TimeUnit.SECONDS.toNanos(1)) {
       othersBySecond.add(new Latencies());
     }
+    Latencies toGateway = new Latencies();
+    Latencies fromGateway = new Latencies();
     if (firstDrop != 0) {
       subscribers.stream().filter(s -> s.droppedAt == 0)
-          .forEach(s -> s.duringStorm(firstDrop, windowEnd, publishers, others, othersBySecond));
+          .forEach(s -> s.duringStorm(firstDrop, windowEnd, publishers, others, othersBySecond, toGateway, fromGateway));
     }
     JsonArray bySecond = new JsonArray();
     othersBySecond.forEach(l -> bySecond.add(l.toJson().put("deliveries", l.count())));
@@ -175,6 +177,10 @@ final class StormBench {
         .put("joinAnswerMs", joinAnswer.toJson())
         .put("othersDuringStormMs", others.toJson().put("deliveries", others.count()))
         .put("othersBySecondSentMs", bySecond)
+        // the first second's deliveries in two legs, by the gateway's ts (one clock: same machine)
+        .put("othersFirstSecondLegsMs", new JsonObject()
+            .put("toGateway", toGateway.toJson().put("deliveries", toGateway.count()))
+            .put("fromGateway", fromGateway.toJson().put("deliveries", fromGateway.count())))
         .put("expectedDeliveries", expected)
         .put("deliveries", got)
         .put("lost", expected - got)

@@ -32,6 +32,9 @@ final class StormRun {
   final AtomicLong lastProgressNanos = new AtomicLong();
   /** When the first connection dropped (0: none yet): the storm's start, as near the kill as a client sees it. */
   final AtomicLong firstDropNanos = new AtomicLong();
+  /** One instant on both clocks: a nanoTime here as wall-clock millis, to compare with the server's ts. */
+  private final long wallAtStart = System.currentTimeMillis();
+  private final long nanosAtStart = System.nanoTime();
 
   StormRun(Vertx vertx, WebSocketClient client, BenchOptions options) {
     this.vertx = vertx;
@@ -51,6 +54,11 @@ final class StormRun {
 
   URI url(int index) {
     return options.urls().get(index % options.urls().size());
+  }
+
+  /** {@code nanos} (System.nanoTime) as wall-clock millis, as the server stamps a message's ts. */
+  long wallMillis(long nanos) {
+    return wallAtStart + (nanos - nanosAtStart) / 1_000_000;
   }
 
   void dropped(long nanos) {

@@ -15,8 +15,13 @@ final class StormSubscriber extends StormClient {
 
   final String group;
   final BitSet[] seen;
-  /** Deliveries once the storm began: {received nanos, latency nanos, publisher} each. */
+  /**
+   * Deliveries once the storm began: {received nanos, latency nanos, publisher, millis from the send to
+   * the gateway's ts, millis from that ts to the receipt} each (the last two NO_TS when a frame has no ts;
+   * a leg may be -1, the two clocks being read a millisecond apart).
+   */
   private final List<long[]> late = new ArrayList<>();
+  private static final long NO_TS = Long.MIN_VALUE;
   private String epoch;
   private long lastSeq;
   volatile long droppedAt;
@@ -117,12 +122,34 @@ final class StormSubscriber extends StormClient {
     run.deliveries.increment();
     run.lastProgressNanos.set(now);
     if (run.firstDropNanos.get() != 0) {
-      late.add(new long[] {now, now - body.sentNanos(), body.publisher()});
+      long ts = gatewayTs(frame);
+      late.add(new long[] {now, now - body.sentNanos(), body.publisher(),
+          ts < 0 ? NO_TS : ts - run.wallMillis(body.sentNanos()), ts < 0 ? NO_TS : run.wallMillis(now) - ts});
     }
   }
 
-  /** Adds the deliveries received within [from, to] from publishers that never dropped. */
-  void duringStorm(long from, long to, List<StormPublisher> publishers, Latencies into, List<Latencies> bySecondSent) {
+  /**
+   * The gateway's ts of a message frame (when the publish reached it, wall-clock millis), or -1. It
+   * comes last in the frame, after the body.
+   */
+  static long gatewayTs(String frame) {
+    int at = frame.lastIndexOf("\"ts\":");
+    if (at < 0) {
+      return -1;
+    }
+    int end = at + 5;
+    while (end < frame.length() && Character.isDigit(frame.charAt(end))) {
+      end++;
+    }
+    return end == at + 5 ? -1 : Long.parseLong(frame, at + 5, end, 10);
+  }
+
+  /**
+   * Adds the deliveries received within [from, to] from publishers that never dropped; of those sent in
+   * the first second, also the two legs: to the gateway, and from it on (sequencing, fan-out, delivery).
+   */
+  void duringStorm(long from, long to, List<StormPublisher> publishers, Latencies into, List<Latencies> bySecondSent,
+                   Latencies toGatewayFirstSecond, Latencies fromGatewayFirstSecond) {
     for (long[] d : late) {
       if (d[0] >= from && d[0] <= to && !publishers.get((int) d[2]).dropped) {
         into.record(d[1]);
@@ -131,6 +158,10 @@ final class StormSubscriber extends StormClient {
         long second = Math.max(0, (d[0] - d[1] - from) / 1_000_000_000L);
         if (second < bySecondSent.size()) {
           bySecondSent.get((int) second).record(d[1]);
+        }
+        if (second == 0 && d[3] != NO_TS) {
+          toGatewayFirstSecond.record(d[3] * 1_000_000);
+          fromGatewayFirstSecond.record(d[4] * 1_000_000);
         }
       }
     }

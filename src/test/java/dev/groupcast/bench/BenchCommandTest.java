@@ -12,6 +12,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -120,6 +121,16 @@ class BenchCommandTest {
       assertEquals(0L, result.getLong("lost"), result.encode());
       assertEquals(0L, result.getLong("duplicates"), result.encode());
       assertTrue(result.getJsonObject("resumeMs").getDouble("max") > 0, result.encode());
+      // the first second's deliveries, each split at the gateway's ts: every one has both legs, and
+      // neither leg is longer than the whole (the same machine's clock)
+      JsonObject firstSecond = result.getJsonArray("othersBySecondSentMs").getJsonObject(0);
+      JsonObject legs = result.getJsonObject("othersFirstSecondLegsMs");
+      assertTrue(firstSecond.getLong("deliveries") > 0, result.encode());
+      for (String leg : List.of("toGateway", "fromGateway")) {
+        assertEquals(firstSecond.getLong("deliveries"), legs.getJsonObject(leg).getLong("deliveries"), leg);
+        // (plus the histograms' 0.1% and the millisecond the clocks are read apart)
+        assertTrue(legs.getJsonObject(leg).getDouble("max") <= firstSecond.getDouble("max") * 1.01 + 1, legs.encode());
+      }
     }
   }
 
