@@ -14,6 +14,7 @@ const lat = (k) => (x) => x.result.latencyMs[k];
 const METRICS = {
   rooms: [
     { name: 'CPU/msg us', of: (x) => cpuSec(x) * 1e6 / x.result.acked, digits: 1 },
+    { name: 'kernel %', of: (x) => 100 * x.result.serverSystemCpuMs / x.result.serverCpuMs, digits: 1 },
     { name: 'msg/s', of: (x) => x.result.acked * 1000 / x.result.elapsedMs, digits: 0 },
     { name: 'p50 ms', of: lat('p50'), digits: 2 },
     { name: 'p99 ms', of: lat('p99'), digits: 2 },
@@ -75,6 +76,14 @@ for (const shape of shapes) {
     }
     line(`  median ratio ${ratioLabel}`,
       metrics.map((m) => fmt(med(pairs.map((p) => ratio(m.of(p[main]), m.of(p[other])))), 3)));
+    if (kind === 'rooms') {
+      // the main contender's kernel time alone (sockets, the TCP stack, thread wake-ups) per message,
+      // against all of the other's CPU per message: what only fewer system calls and hand-offs lower
+      const kernelPerMsg = (x) => x.result.serverSystemCpuMs / x.result.acked;
+      const cpuPerMsg = (x) => x.result.serverCpuMs / x.result.acked;
+      console.log(`  ${main}'s kernel CPU per message / ${other}'s CPU per message: median ` +
+        fmt(med(pairs.map((p) => kernelPerMsg(p[main]) / cpuPerMsg(p[other]))), 3));
+    }
     const lost = (who) => pairs.reduce((a, p) => a + p[who].result.lost, 0);
     const dup = (who) => pairs.reduce((a, p) => a + p[who].result.duplicates, 0);
     console.log(`  lost in all rounds: ${main} ${lost(main)}, ${other} ${lost(other)};` +

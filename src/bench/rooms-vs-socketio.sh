@@ -8,7 +8,10 @@
 # 20 by default: after 8, the JVMs' JIT compilers still took about 14% of their CPU in a 100 msg/s
 # round; after 20, under 3% (servers run for days, and their compilers settle).
 # Server CPU is what the server processes (the two JVMs; or the two node processes and redis-server)
-# used from the first publish to the end of the run (bench --server-pids), per message published.
+# used from the first publish to the end of the run (bench --server-pids), per message published; its
+# kernel part (system time) is shown too, and groupcast's kernel CPU per message against Socket.IO's
+# whole CPU per message: what groupcast's own code cannot save, short of fewer system calls and thread
+# hand-offs.
 # Prints each round and the medians; the rows go to target/bench/rooms-rounds.jsonl.
 # Needs: target/groupcast.jar (mvn -B package -DskipTests), node + npm, redis-server
 # (apt-get install -y redis-server), curl.

@@ -57,7 +57,8 @@ public final class BenchCommand {
       out.println(options.json() ? result.encode() : summary(result));
       return EXIT_OK;
     } catch (Exception e) {
-      err.println("groupcast bench: " + e.getMessage());
+      // an exception without a message (a timeout, a bug) is named by its class instead of "null"
+      err.println("groupcast bench: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
       return EXIT_FAILED;
     } finally {
       progress.stop();

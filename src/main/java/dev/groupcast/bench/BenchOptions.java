@@ -84,7 +84,8 @@ public record BenchOptions(
         --rate R             fanout: messages per second in all, 0 = as fast as acks allow (0);
                              rooms (4000); storm (200)
         --server-pids P[,P]  fanout/rooms, Linux: also report serverCpuMs, the CPU time these local
-                             processes used from the first publish to the end of the run (none)
+                             processes used from the first publish to the end of the run, and
+                             serverSystemCpuMs, the part of it in the kernel (none)
         --json               one JSON object on the last line of stdout instead of a summary
         -h, --help           this help
 

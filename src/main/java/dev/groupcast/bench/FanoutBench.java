@@ -174,7 +174,7 @@ final class FanoutBench {
           .put("elapsedMs", Math.round(seconds * 1000))
           .put("latencyMs", latencies.toJson());
       if (!options.serverPids().isEmpty()) {
-        result.put("serverCpuMs", serverCpuMs);
+        result.put("serverCpuMs", serverCpuMs).put("serverSystemCpuMs", serverCpu.systemMs());
       }
       return result;
     } finally {

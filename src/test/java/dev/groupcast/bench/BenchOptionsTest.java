@@ -139,6 +139,7 @@ class BenchOptionsTest {
   void procStatTicksAreUserPlusSystemTime() {
     String stat = "1234 (java (x) y) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 75 0 0 20 0 40 0 99 0 0";
     assertEquals(325, ServerCpu.ticks(stat));
+    assertEquals(75, ServerCpu.userAndSystem(stat)[1], "the kernel's part, stime");
   }
 
   @Test
