@@ -23,6 +23,7 @@ const METRICS = {
   ],
   jetstream: [
     { name: 'deliv/CPU-s', of: (x) => x.result.deliveries / cpuSec(x), digits: 0 },
+    { name: 'kernel %', of: (x) => 100 * x.result.serverSystemCpuMs / x.result.serverCpuMs, digits: 1 },
     { name: 'deliv/s', of: (x) => x.result.deliveriesPerSec, digits: 0 },
     { name: 'p50 ms', of: lat('p50'), digits: 2 },
     { name: 'p99 ms', of: lat('p99'), digits: 2 },

@@ -38,7 +38,8 @@ options:
   --replicas N         the stream's replicas when this creates it (3)
   --history N          the last messages the stream keeps when this creates it (100)
   --server-pids P[,P]  Linux: also report serverCpuMs, the CPU time these local processes used from
-                       the first publish to the end of the run (none)
+                       the first publish to the end of the run, and serverSystemCpuMs, the part of
+                       it in the kernel (none)
   --json               one JSON object on the last line of stdout instead of a summary
   -h, --help           this help`;
 
@@ -126,7 +127,8 @@ const encoder = new TextEncoder();
 const padding = 'x'.repeat(Math.max(0, o.size - 40));
 
 // /proc/PID/stat: utime + stime (fields 14, 15) in USER_HZ ticks, 100 a second on Linux
-const cpuTicks = () => o.serverPids.reduce((total, pid) => {
+// [user, system] ticks (fields 14 and 15 of /proc/PID/stat) summed over the server processes
+const cpuTicksOf = () => o.serverPids.reduce((total, pid) => {
   let stat;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'ascii');
@@ -134,8 +136,9 @@ const cpuTicks = () => o.serverPids.reduce((total, pid) => {
     throw new Error(`--server-pids: cannot read /proc/${pid}/stat (${e.code})`);
   }
   const f = stat.slice(stat.lastIndexOf(') ') + 2).trim().split(' ');
-  return total + Number(f[11]) + Number(f[12]);
-}, 0);
+  return [total[0] + Number(f[11]), total[1] + Number(f[12])];
+}, [0, 0]);
+const cpuTicks = () => cpuTicksOf().reduce((a, b) => a + b, 0);
 
 let status = 'starting';
 let counters = null;
@@ -299,6 +302,7 @@ async function run() {
 
   counters = () => `published ${published} acked ${acked} delivered ${deliveries}/${expected}`;
   const cpuStart = o.serverPids.length ? cpuTicks() : 0;
+  const systemStart = o.serverPids.length ? cpuTicksOf()[1] : 0;
   const start = nowNanos();
   lastProgress = start;
 
@@ -347,6 +351,7 @@ async function run() {
     }, 50);
   });
   const serverCpuMs = o.serverPids.length ? (cpuTicks() - cpuStart) * 10 : 0;
+  const serverSystemCpuMs = o.serverPids.length ? (cpuTicksOf()[1] - systemStart) * 10 : 0;
   timers.forEach(clearInterval);
   const seconds = (Math.max(lastDelivery, start + 1) - start) / 1e9;
   const sorted = latencies.subarray(0, Math.min(deliveries, latencies.length)).sort();
@@ -376,7 +381,10 @@ async function run() {
       max: ms(sorted.length ? sorted[sorted.length - 1] : 0),
     },
   };
-  if (o.serverPids.length) result.serverCpuMs = serverCpuMs;
+  if (o.serverPids.length) {
+    result.serverCpuMs = serverCpuMs;
+    result.serverSystemCpuMs = serverSystemCpuMs;
+  }
   return result;
 }
 
