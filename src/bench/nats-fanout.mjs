@@ -126,8 +126,8 @@ const nowNanos = () => Math.round(performance.now() * 1e6);
 const encoder = new TextEncoder();
 const padding = 'x'.repeat(Math.max(0, o.size - 40));
 
-// /proc/PID/stat: utime + stime (fields 14, 15) in USER_HZ ticks, 100 a second on Linux
-// [user, system] ticks (fields 14 and 15 of /proc/PID/stat) summed over the server processes
+// /proc/PID/stat: [utime, stime] (fields 14, 15) in USER_HZ ticks, 100 a second on Linux, summed over
+// the server processes
 const cpuTicksOf = () => o.serverPids.reduce((total, pid) => {
   let stat;
   try {
@@ -138,7 +138,6 @@ const cpuTicksOf = () => o.serverPids.reduce((total, pid) => {
   const f = stat.slice(stat.lastIndexOf(') ') + 2).trim().split(' ');
   return [total[0] + Number(f[11]), total[1] + Number(f[12])];
 }, [0, 0]);
-const cpuTicks = () => cpuTicksOf().reduce((a, b) => a + b, 0);
 
 let status = 'starting';
 let counters = null;
@@ -301,8 +300,7 @@ async function run() {
   }
 
   counters = () => `published ${published} acked ${acked} delivered ${deliveries}/${expected}`;
-  const cpuStart = o.serverPids.length ? cpuTicks() : 0;
-  const systemStart = o.serverPids.length ? cpuTicksOf()[1] : 0;
+  const cpuStart = o.serverPids.length ? cpuTicksOf() : [0, 0];
   const start = nowNanos();
   lastProgress = start;
 
@@ -350,8 +348,9 @@ async function run() {
       }
     }, 50);
   });
-  const serverCpuMs = o.serverPids.length ? (cpuTicks() - cpuStart) * 10 : 0;
-  const serverSystemCpuMs = o.serverPids.length ? (cpuTicksOf()[1] - systemStart) * 10 : 0;
+  const [userTicks, systemTicks] = o.serverPids.length ? cpuTicksOf() : [0, 0];
+  const serverCpuMs = (userTicks - cpuStart[0] + systemTicks - cpuStart[1]) * 10;
+  const serverSystemCpuMs = (systemTicks - cpuStart[1]) * 10;
   timers.forEach(clearInterval);
   const seconds = (Math.max(lastDelivery, start + 1) - start) / 1e9;
   const sorted = latencies.subarray(0, Math.min(deliveries, latencies.length)).sort();

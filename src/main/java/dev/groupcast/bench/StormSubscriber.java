@@ -13,6 +13,9 @@ import java.util.List;
  */
 final class StormSubscriber extends StormClient {
 
+  /** A delivery's legs when its frame had no ts (a leg itself may be -1: see {@link #late}). */
+  private static final long NO_TS = Long.MIN_VALUE;
+
   final String group;
   final BitSet[] seen;
   /**
@@ -21,7 +24,6 @@ final class StormSubscriber extends StormClient {
    * a leg may be -1, the two clocks being read a millisecond apart).
    */
   private final List<long[]> late = new ArrayList<>();
-  private static final long NO_TS = Long.MIN_VALUE;
   private String epoch;
   private long lastSeq;
   volatile long droppedAt;
@@ -103,11 +105,7 @@ final class StormSubscriber extends StormClient {
     long now = System.nanoTime();
     int at = frame.indexOf("\"seq\":");
     if (at >= 0) {
-      int end = at + 6;
-      while (end < frame.length() && Character.isDigit(frame.charAt(end))) {
-        end++;
-      }
-      lastSeq = Math.max(lastSeq, Long.parseLong(frame, at + 6, end, 10));
+      lastSeq = Math.max(lastSeq, numberAt(frame, at + 6));
     }
     BenchBody body = BenchBody.in(frame);
     if (body == null || body.publisher() >= seen.length) {
@@ -134,14 +132,16 @@ final class StormSubscriber extends StormClient {
    */
   static long gatewayTs(String frame) {
     int at = frame.lastIndexOf("\"ts\":");
-    if (at < 0) {
-      return -1;
-    }
-    int end = at + 5;
+    return at < 0 ? -1 : numberAt(frame, at + 5);
+  }
+
+  /** The whole number whose digits start at {@code from} in {@code frame}, or -1 if none do. */
+  private static long numberAt(String frame, int from) {
+    int end = from;
     while (end < frame.length() && Character.isDigit(frame.charAt(end))) {
       end++;
     }
-    return end == at + 5 ? -1 : Long.parseLong(frame, at + 5, end, 10);
+    return end == from ? -1 : Long.parseLong(frame, from, end, 10);
   }
 
   /**
