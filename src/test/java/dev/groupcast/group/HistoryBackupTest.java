@@ -1,6 +1,5 @@
 package dev.groupcast.group;
 
-import com.hazelcast.instance.impl.HazelcastInstanceProxy;
 import dev.groupcast.support.Await;
 import dev.groupcast.support.TestCluster;
 import io.vertx.core.Vertx;
@@ -13,7 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -46,26 +44,12 @@ class HistoryBackupTest {
       assertEquals(3, history(http, port, group).bodyAsJsonObject().getJsonArray("messages").size());
 
       // with 2 members the other one holds every backup of what node 0 owns
-      CountDownLatch held = new CountDownLatch(1);
-      CountDownLatch release = new CountDownLatch(1);
-      ((HazelcastInstanceProxy) cluster.hazelcast(1)).getOriginal().node.getNodeEngine().getOperationService()
-          .getOperationExecutor().executeOnPartitionThreads(() -> {
-            held.countDown();
-            try {
-              release.await(20, TimeUnit.SECONDS); // the backup's partition threads stand still meanwhile
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-          });
-      assertTrue(held.await(10, TimeUnit.SECONDS));
-      try {
+      try (AutoCloseable held = cluster.holdPartitionThreads(1)) {
         long asked = System.nanoTime();
         HttpResponse<Buffer> refused = history(http, port, group);
         assertEquals(503, refused.statusCode(), "history answered from the owner's copy alone: " + refused.bodyAsString());
         assertEquals("unavailable", refused.bodyAsJsonObject().getString("code"));
         assertTrue(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - asked) < 15, "refused in time");
-      } finally {
-        release.countDown();
       }
       Await.until("history served again once the backup answers", 30,
           () -> history(http, port, group).statusCode() == 200);

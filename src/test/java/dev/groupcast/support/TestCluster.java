@@ -134,6 +134,29 @@ public final class TestCluster implements AutoCloseable {
     return hz;
   }
 
+  /**
+   * Holds every partition thread of node {@code index} (Hazelcast's own executor), so the member runs
+   * no partition operation and acknowledges no backup, until the returned handle is closed (30 s at
+   * most).
+   */
+  public AutoCloseable holdPartitionThreads(int index) throws InterruptedException {
+    java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    ((com.hazelcast.instance.impl.HazelcastInstanceProxy) hazelcast(index)).getOriginal().node.getNodeEngine()
+        .getOperationService().getOperationExecutor().executeOnPartitionThreads(() -> {
+          held.countDown();
+          try {
+            release.await(30, java.util.concurrent.TimeUnit.SECONDS); // the partition threads stand still meanwhile
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+    if (!held.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
+      throw new AssertionError("node " + index + "'s partition threads not held within 10 s");
+    }
+    return release::countDown;
+  }
+
   /** A group named {@code prefix-N} whose log (sequence and history) has its primary copy on node {@code index}. */
   public String groupOwnedBy(int index, String prefix) {
     com.hazelcast.core.HazelcastInstance hz = hazelcast(index);

@@ -1,8 +1,11 @@
 package dev.groupcast.group.log;
 
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
+import dev.groupcast.cluster.BackupReplica;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -16,8 +19,14 @@ import java.util.Map;
  * log and from its own fields ({@code now}, the new epoch, the batch id), never from the clock of the
  * member it runs on. A retry (Hazelcast's, after a member left, or the node's) carries the same batch
  * id and gets the first result back.
+ *
+ * <p>The result names the member the owner sent the backup to ({@link BackupReplica}): right after a
+ * member left, a partition may have none for a while, and Hazelcast then answers at once with the
+ * append on the owner alone; and when any member leaves it stops waiting for backups. The caller counts
+ * the append as backed only if that member is still in its cluster and none left meanwhile
+ * ({@link BackupReplica#confirmed}).
  */
-public final class AppendOp implements EntryProcessor<String, GroupLog, Appended>, LogData {
+public final class AppendOp implements EntryProcessor<String, GroupLog, Appended>, LogData, HazelcastInstanceAware {
 
   /** The publishing node (its event-bus id), whose batch ids are its own. */
   private String origin;
@@ -33,6 +42,8 @@ public final class AppendOp implements EntryProcessor<String, GroupLog, Appended
   private List<String> departed;
   /** Whether the log may be created if the cluster holds none (see {@link GroupStore#append}). */
   private boolean mayCreate;
+  /** The member this runs on, set by Hazelcast before it runs. */
+  private transient HazelcastInstance hazelcast;
 
   public AppendOp() {
     // for deserialization
@@ -67,7 +78,13 @@ public final class AppendOp implements EntryProcessor<String, GroupLog, Appended
       log.batches.forget(node);
     }
     entry.setValue(log);
-    return new Appended(log.epoch, seqs, List.copyOf(log.subscribers));
+    return new Appended(log.epoch, seqs, List.copyOf(log.subscribers),
+        BackupReplica.of(hazelcast, entry.getKey()));
+  }
+
+  @Override
+  public void setHazelcastInstance(HazelcastInstance hazelcast) {
+    this.hazelcast = hazelcast;
   }
 
   @Override

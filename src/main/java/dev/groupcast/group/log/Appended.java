@@ -8,22 +8,26 @@ import java.util.List;
 
 /**
  * What an append did: the log's epoch, each publication's seq (negative: a duplicate of an earlier
- * message with the same key, whose seq it is) and the nodes to fan out to.
+ * message with the same key, whose seq it is), the nodes to fan out to, and the member the owner sent
+ * its backup to (see {@link AppendOp}).
  */
 public final class Appended implements LogData {
 
   private String epoch;
   private long[] seqs;
   private List<String> subscribers;
+  /** The backup's member as the owner saw it ({@link dev.groupcast.cluster.BackupReplica#of}). */
+  private String backup;
 
   public Appended() {
     // for deserialization
   }
 
-  Appended(String epoch, long[] seqs, List<String> subscribers) {
+  Appended(String epoch, long[] seqs, List<String> subscribers, String backup) {
     this.epoch = epoch;
     this.seqs = seqs;
     this.subscribers = subscribers;
+    this.backup = backup;
   }
 
   public String epoch() {
@@ -47,6 +51,10 @@ public final class Appended implements LogData {
     return subscribers;
   }
 
+  String backup() {
+    return backup;
+  }
+
   @Override
   public int getClassId() {
     return LogSerialization.APPENDED;
@@ -57,6 +65,7 @@ public final class Appended implements LogData {
     out.writeString(epoch);
     out.writeLongArray(seqs);
     out.writeStringArray(subscribers.toArray(String[]::new));
+    out.writeString(backup);
   }
 
   @Override
@@ -64,5 +73,6 @@ public final class Appended implements LogData {
     epoch = in.readString();
     seqs = in.readLongArray();
     subscribers = List.of(in.readStringArray());
+    backup = in.readString();
   }
 }

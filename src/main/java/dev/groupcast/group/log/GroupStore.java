@@ -1,5 +1,6 @@
 package dev.groupcast.group.log;
 
+import com.hazelcast.cluster.Member;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.EvictionConfig;
 import com.hazelcast.config.EvictionPolicy;
@@ -16,6 +17,7 @@ import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionFunction;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
 import com.hazelcast.splitbrainprotection.impl.RecentlyActiveSplitBrainProtectionFunction;
+import dev.groupcast.cluster.BackupReplica;
 import dev.groupcast.cluster.ClusterFutures;
 import dev.groupcast.config.GroupcastConfig;
 import dev.groupcast.error.ErrorCode;
@@ -26,8 +28,10 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.Vertx;
 
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The groups' logs in the cluster: one entry per group in the map {@value #MAP} (synchronous
@@ -137,6 +141,7 @@ public final class GroupStore {
   private void appendAttempt(String group, String origin, long batchId, List<Publication> publications, long confirmed,
                              List<String> departed, long firstAt, int attempt, Promise<Appended> result) {
     long now = System.currentTimeMillis();
+    Set<Member> members = BackupReplica.members(hazelcast);
     AppendOp op = new AppendOp(origin, batchId, Epochs.next(), now, limits, confirmed, publications, departed,
         known.mayCreate(group, now));
     CompletionStage<Appended> stage;
@@ -147,7 +152,9 @@ public final class GroupStore {
     }
     ClusterFutures.on(vertx.getOrCreateContext(), stage).onComplete(ar -> {
       boolean missing = ar.succeeded() && ar.result() == null;
-      boolean backed = backedSince(now);
+      // backed: its backup's acknowledgement came back in time, from a backup there was (see BackupReplica)
+      boolean backed = backedSince(now)
+          && (missing || ar.failed() || BackupReplica.confirmed(hazelcast, ar.result().backup(), members));
       if (missing) {
         known.missing(group, System.currentTimeMillis());
       } else if (ar.succeeded()) {
@@ -199,15 +206,19 @@ public final class GroupStore {
       return;
     }
     long firstSent = System.currentTimeMillis();
-    // when the answer that came back was asked for: patiently() asks again while the majority is missing
+    // when the answer that came back was asked for, and the members then: patiently() asks again while
+    // the majority is missing
     long[] sentAt = {firstSent};
+    AtomicReference<Set<Member>> sentAmong = new AtomicReference<>(BackupReplica.members(hazelcast));
     patiently(() -> {
       sentAt[0] = System.currentTimeMillis();
+      sentAmong.set(BackupReplica.members(hazelcast));
       return logs.submitToKey(group, op);
     }, firstSent).onComplete(ar -> {
       if (ar.failed()) {
         result.fail(ar.cause());
-      } else if (backedSince(sentAt[0]) && majorityReachable()) {
+      } else if (backedSince(sentAt[0])
+          && BackupReplica.confirmed(hazelcast, ar.result().backup(), sentAmong.get()) && majorityReachable()) {
         result.complete(ar.result());
       } else if (System.currentTimeMillis() - firstAt < MAJORITY_PATIENCE_MS) {
         vertx.setTimer(250, id -> readAttempt(group, op, firstAt, result));

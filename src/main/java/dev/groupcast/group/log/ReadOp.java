@@ -1,8 +1,11 @@
 package dev.groupcast.group.log;
 
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
+import dev.groupcast.cluster.BackupReplica;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -25,9 +28,11 @@ import java.util.Map;
  * it and then a heartbeat tolerance, about 8 s, and an append it took then never reached the backup.
  * So a read is not read-only: it runs {@link ReplicaCheck} on the backup, and {@link GroupStore#read}
  * trusts only an answer whose backup acknowledged it in time, which proves the backup holds everything
- * the answer holds.
+ * the answer holds. That proves it only when there was a backup to acknowledge, and it did: right after
+ * a member left, a partition may have none for a while, and when any member leaves Hazelcast stops waiting
+ * for backups; so the answer names the backup's member ({@link BackupReplica#confirmed}).
  */
-public final class ReadOp implements EntryProcessor<String, GroupLog, Slice>, LogData {
+public final class ReadOp implements EntryProcessor<String, GroupLog, Slice>, LogData, HazelcastInstanceAware {
 
   private long since;
   /** The epoch {@code since} belongs to; null: whatever the log's. */
@@ -35,6 +40,8 @@ public final class ReadOp implements EntryProcessor<String, GroupLog, Slice>, Lo
   private int limit;
   private long safeUpTo;
   private long minAgeMs;
+  /** The member this runs on, set by Hazelcast before it runs. */
+  private transient HazelcastInstance hazelcast;
 
   public ReadOp() {
     // for deserialization
@@ -51,12 +58,13 @@ public final class ReadOp implements EntryProcessor<String, GroupLog, Slice>, Lo
   @Override
   public Slice process(Map.Entry<String, GroupLog> entry) {
     GroupLog log = entry.getValue();
+    String backup = BackupReplica.of(hazelcast, entry.getKey());
     if (log == null) {
-      return new Slice(null, 0, since == 0 && epoch == null, List.of(), false);
+      return new Slice(null, 0, since == 0 && epoch == null, List.of(), false, backup);
     }
     if ((epoch != null && !epoch.equals(log.epoch)) || since > log.lastSeq) {
       // a position in a stream this cluster no longer has: nothing of it can be replayed
-      return new Slice(log.epoch, log.lastSeq, false, List.of(), false);
+      return new Slice(log.epoch, log.lastSeq, false, List.of(), false, backup);
     }
     boolean recovered = since + 1 >= log.firstHeld();
     long youngFrom = System.currentTimeMillis() - minAgeMs; // the owner's clock, as the messages' `at`
@@ -76,7 +84,12 @@ public final class ReadOp implements EntryProcessor<String, GroupLog, Slice>, Lo
       }
       out.add(m);
     }
-    return new Slice(log.epoch, log.lastSeq, recovered, out, withheld);
+    return new Slice(log.epoch, log.lastSeq, recovered, out, withheld, backup);
+  }
+
+  @Override
+  public void setHazelcastInstance(HazelcastInstance hazelcast) {
+    this.hazelcast = hazelcast;
   }
 
   @Override

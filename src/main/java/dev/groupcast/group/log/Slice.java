@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * A read of a log: its epoch (null: the group holds no state), its last seq, whether it still held
  * everything asked for ({@code recovered}), the messages, in seq order, and whether more were there
- * but held back ({@code withheld}: too recent to be sure of, or past the limit).
+ * but held back ({@code withheld}: too recent to be sure of, or past the limit), and the member the
+ * owner sent the read's backup check to (see {@link ReadOp}).
  */
 public final class Slice implements LogData {
 
@@ -19,17 +20,21 @@ public final class Slice implements LogData {
   private boolean recovered;
   private List<LogMessage> messages;
   private boolean withheld;
+  /** The backup's member as the owner saw it ({@link dev.groupcast.cluster.BackupReplica#of}). */
+  private String backup;
 
   public Slice() {
     // for deserialization
   }
 
-  Slice(String epoch, long lastSeq, boolean recovered, List<LogMessage> messages, boolean withheld) {
+  Slice(String epoch, long lastSeq, boolean recovered, List<LogMessage> messages, boolean withheld,
+        String backup) {
     this.epoch = epoch;
     this.lastSeq = lastSeq;
     this.recovered = recovered;
     this.messages = messages;
     this.withheld = withheld;
+    this.backup = backup;
   }
 
   public String epoch() {
@@ -52,6 +57,10 @@ public final class Slice implements LogData {
     return withheld;
   }
 
+  String backup() {
+    return backup;
+  }
+
   @Override
   public int getClassId() {
     return LogSerialization.SLICE;
@@ -63,6 +72,7 @@ public final class Slice implements LogData {
     out.writeLong(lastSeq);
     out.writeBoolean(recovered);
     out.writeBoolean(withheld);
+    out.writeString(backup);
     out.writeInt(messages.size());
     for (LogMessage m : messages) {
       m.writeTo(out);
@@ -75,6 +85,7 @@ public final class Slice implements LogData {
     lastSeq = in.readLong();
     recovered = in.readBoolean();
     withheld = in.readBoolean();
+    backup = in.readString();
     int n = in.readInt();
     messages = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
