@@ -69,6 +69,12 @@ public final class GroupStore {
    * the owner may be the side a merge drops, so it is not acknowledged but sent again.
    */
   static final long BACKUP_TIMEOUT_MS = 2000;
+  /**
+   * How soon an append is sent again whose answer came in time but from a partition without a
+   * trustworthy backup (see {@link BackupReplica#confirmed}): right after a member left, until the
+   * master has assigned the lost backups again. One cheap operation per waiting batch each time.
+   */
+  static final long BACKUP_PENDING_RETRY_MS = 50;
   /** Appends slower than this count as possibly unbacked (scheduling slack under the timeout). */
   static final long BACKED_WITHIN_MS = BACKUP_TIMEOUT_MS - 200;
 
@@ -153,8 +159,10 @@ public final class GroupStore {
     ClusterFutures.on(vertx.getOrCreateContext(), stage).onComplete(ar -> {
       boolean missing = ar.succeeded() && ar.result() == null;
       // backed: its backup's acknowledgement came back in time, from a backup there was (see BackupReplica)
-      boolean backed = backedSince(now)
-          && (missing || ar.failed() || BackupReplica.confirmed(hazelcast, ar.result().backup(), members));
+      boolean inTime = backedSince(now);
+      boolean backupUnsure = ar.succeeded() && !missing
+          && !BackupReplica.confirmed(hazelcast, ar.result().backup(), members);
+      boolean backed = inTime && !backupUnsure;
       if (missing) {
         known.missing(group, System.currentTimeMillis());
       } else if (ar.succeeded()) {
@@ -180,7 +188,9 @@ public final class GroupStore {
         result.fail(failure(cause, true));
         return;
       }
-      long delay = Math.min(1000, 50L << Math.min(attempt, 5));
+      // an answer in time whose backup cannot be trusted (none assigned yet, a member left meanwhile): the
+      // cluster is assigning backups again, a second or so, so it is asked again soon rather than backed off
+      long delay = inTime && backupUnsure ? BACKUP_PENDING_RETRY_MS : Math.min(1000, 50L << Math.min(attempt, 5));
       vertx.setTimer(delay, id -> appendAttempt(group, origin, batchId, publications, confirmed, departed, firstAt,
           attempt + 1, result));
     });
