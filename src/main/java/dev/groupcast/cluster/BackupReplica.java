@@ -16,13 +16,13 @@ import java.util.UUID;
  * operation runs there, and whether the member that called the operation can trust that backup's
  * acknowledgement when the answer arrives: whether a "synchronously backed" answer was backed.
  *
- * <p>Why: Hazelcast sends a synchronous backup only to a backup replica that is assigned, and stops
- * waiting for a backup's acknowledgement when the backup's member leaves. So for a while after a
- * member leaves (until the master has assigned the lost replicas again and copied the data to them,
- * a second or more under load) an operation on a partition it was the backup of is answered at once,
- * from the owner alone, and one waiting for a backup's acknowledgement is answered as soon as any
- * member is removed. Such an append was lost, or its seq given to another message, when its
- * only copy was on the side a later split dropped. Hazelcast's public API does not say which
+ * <p>Why: Hazelcast sends a synchronous backup only to a backup replica that is assigned, and when
+ * any member leaves it stops waiting for one backup acknowledgement of every operation. So for a
+ * while after a member leaves (until the master has assigned the lost replicas again and copied the
+ * data to them, a second or more under load) an operation on a partition it was the backup of is
+ * answered at once, from the owner alone, and one waiting for a backup's acknowledgement is answered
+ * as soon as any member is removed. Such an append was lost, or its seq given to another message,
+ * when its only copy was on the side a later split dropped. Hazelcast's public API does not say which
  * replicas a partition has, so {@link #of} reads its partition table (internal API, kept to this
  * class, to revisit when Hazelcast is upgraded).
  */
