@@ -29,7 +29,7 @@ import java.util.UUID;
 public final class BackupReplica {
 
   /** What {@link #of} answers in a cluster of one data member: no backup is possible, none is awaited. */
-  public static final String NONE_NEEDED = "";
+  public static final UUID NONE_NEEDED = new UUID(0, 0);
 
   private BackupReplica() {
   }
@@ -39,7 +39,7 @@ public final class BackupReplica {
    * the cluster has a single data member (the majority rule decides there), or null when the
    * partition has no backup on a current member, or it cannot be known (not a member's own instance).
    */
-  public static String of(HazelcastInstance hazelcast, Object key) {
+  public static UUID of(HazelcastInstance hazelcast, Object key) {
     Node node = node(hazelcast);
     if (node == null) {
       return null;
@@ -50,7 +50,7 @@ public final class BackupReplica {
     int partition = node.getPartitionService().getPartitionId(key);
     PartitionReplica backup = node.getPartitionService().getPartition(partition).getReplica(1);
     return backup != null && node.getClusterService().getMember(backup.address(), backup.uuid()) != null
-        ? backup.uuid().toString() : null;
+        ? backup.uuid() : null;
   }
 
   /** The members as this member sees them now: noted when an operation is sent, for {@link #confirmed}. */
@@ -71,7 +71,7 @@ public final class BackupReplica {
    * backed (seen in ClusterFaultsIT: the backup's member was alive, its copy never got the append).
    * Such answers are not confirmed; sent again, the operation gets a real acknowledgement.
    */
-  public static boolean confirmed(HazelcastInstance hazelcast, String backup, Set<Member> membersAtSend) {
+  public static boolean confirmed(HazelcastInstance hazelcast, UUID backup, Set<Member> membersAtSend) {
     if (backup == null) {
       return false;
     }
@@ -82,9 +82,8 @@ public final class BackupReplica {
     if (backup.equals(NONE_NEEDED)) {
       return true;
     }
-    UUID id = UUID.fromString(backup);
     for (Member m : now) {
-      if (id.equals(m.getUuid())) {
+      if (backup.equals(m.getUuid())) {
         return true;
       }
     }

@@ -5,6 +5,7 @@ import com.hazelcast.nio.ObjectDataOutput;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.UUID;
 
 /**
  * What an append did: the log's epoch, each publication's seq (negative: a duplicate of an earlier
@@ -17,13 +18,13 @@ public final class Appended implements LogData {
   private long[] seqs;
   private List<String> subscribers;
   /** The backup's member as the owner saw it ({@link dev.groupcast.cluster.BackupReplica#of}). */
-  private String backup;
+  private UUID backup;
 
   public Appended() {
     // for deserialization
   }
 
-  Appended(String epoch, long[] seqs, List<String> subscribers, String backup) {
+  Appended(String epoch, long[] seqs, List<String> subscribers, UUID backup) {
     this.epoch = epoch;
     this.seqs = seqs;
     this.subscribers = subscribers;
@@ -51,7 +52,7 @@ public final class Appended implements LogData {
     return subscribers;
   }
 
-  String backup() {
+  UUID backup() {
     return backup;
   }
 
@@ -65,7 +66,7 @@ public final class Appended implements LogData {
     out.writeString(epoch);
     out.writeLongArray(seqs);
     out.writeStringArray(subscribers.toArray(String[]::new));
-    out.writeString(backup);
+    LogSerialization.writeMember(out, backup);
   }
 
   @Override
@@ -73,6 +74,6 @@ public final class Appended implements LogData {
     epoch = in.readString();
     seqs = in.readLongArray();
     subscribers = List.of(in.readStringArray());
-    backup = in.readString();
+    backup = LogSerialization.readMember(in);
   }
 }

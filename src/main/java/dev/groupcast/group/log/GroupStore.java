@@ -215,20 +215,17 @@ public final class GroupStore {
           "this node has just been standing still: retry in a few seconds"));
       return;
     }
-    long firstSent = System.currentTimeMillis();
     // when the answer that came back was asked for, and the members then: patiently() asks again while
     // the majority is missing
-    long[] sentAt = {firstSent};
-    AtomicReference<Set<Member>> sentAmong = new AtomicReference<>(BackupReplica.members(hazelcast));
+    AtomicReference<Asked> asked = new AtomicReference<>();
     patiently(() -> {
-      sentAt[0] = System.currentTimeMillis();
-      sentAmong.set(BackupReplica.members(hazelcast));
+      asked.set(new Asked(System.currentTimeMillis(), BackupReplica.members(hazelcast)));
       return logs.submitToKey(group, op);
-    }, firstSent).onComplete(ar -> {
+    }, System.currentTimeMillis()).onComplete(ar -> {
       if (ar.failed()) {
         result.fail(ar.cause());
-      } else if (backedSince(sentAt[0])
-          && BackupReplica.confirmed(hazelcast, ar.result().backup(), sentAmong.get()) && majorityReachable()) {
+      } else if (backedSince(asked.get().at())
+          && BackupReplica.confirmed(hazelcast, ar.result().backup(), asked.get().members()) && majorityReachable()) {
         result.complete(ar.result());
       } else if (System.currentTimeMillis() - firstAt < MAJORITY_PATIENCE_MS) {
         vertx.setTimer(250, id -> readAttempt(group, op, firstAt, result));
@@ -237,6 +234,10 @@ public final class GroupStore {
             "the cluster could not confirm the group's history: retry in a few seconds"));
       }
     });
+  }
+
+  /** When an operation was sent, and the cluster's members then (see {@link BackupReplica#confirmed}). */
+  private record Asked(long at, Set<Member> members) {
   }
 
   /**

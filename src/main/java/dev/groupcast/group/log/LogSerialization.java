@@ -1,7 +1,12 @@
 package dev.groupcast.group.log;
 
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.DataSerializableFactory;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+
+import java.io.IOException;
+import java.util.UUID;
 
 /** Hazelcast's factory for the logs and their processors: compact, and no reflection per object. */
 public final class LogSerialization implements DataSerializableFactory {
@@ -31,5 +36,18 @@ public final class LogSerialization implements DataSerializableFactory {
       case REPLICA_CHECK -> new ReplicaCheck<>();
       default -> null;
     };
+  }
+
+  /** A member's id, or null: a flag, then its two halves. */
+  static void writeMember(ObjectDataOutput out, UUID member) throws IOException {
+    out.writeBoolean(member != null);
+    if (member != null) {
+      out.writeLong(member.getMostSignificantBits());
+      out.writeLong(member.getLeastSignificantBits());
+    }
+  }
+
+  static UUID readMember(ObjectDataInput in) throws IOException {
+    return in.readBoolean() ? new UUID(in.readLong(), in.readLong()) : null;
   }
 }

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * Reads the messages after {@code since} on the entry's owner, without changing anything.
@@ -58,7 +59,7 @@ public final class ReadOp implements EntryProcessor<String, GroupLog, Slice>, Lo
   @Override
   public Slice process(Map.Entry<String, GroupLog> entry) {
     GroupLog log = entry.getValue();
-    String backup = BackupReplica.of(hazelcast, entry.getKey());
+    UUID backup = BackupReplica.of(hazelcast, entry.getKey());
     if (log == null) {
       return new Slice(null, 0, since == 0 && epoch == null, List.of(), false, backup);
     }

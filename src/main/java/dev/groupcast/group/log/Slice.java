@@ -6,6 +6,7 @@ import com.hazelcast.nio.ObjectDataOutput;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 
 /**
  * A read of a log: its epoch (null: the group holds no state), its last seq, whether it still held
@@ -21,14 +22,14 @@ public final class Slice implements LogData {
   private List<LogMessage> messages;
   private boolean withheld;
   /** The backup's member as the owner saw it ({@link dev.groupcast.cluster.BackupReplica#of}). */
-  private String backup;
+  private UUID backup;
 
   public Slice() {
     // for deserialization
   }
 
   Slice(String epoch, long lastSeq, boolean recovered, List<LogMessage> messages, boolean withheld,
-        String backup) {
+        UUID backup) {
     this.epoch = epoch;
     this.lastSeq = lastSeq;
     this.recovered = recovered;
@@ -57,7 +58,7 @@ public final class Slice implements LogData {
     return withheld;
   }
 
-  String backup() {
+  UUID backup() {
     return backup;
   }
 
@@ -72,7 +73,7 @@ public final class Slice implements LogData {
     out.writeLong(lastSeq);
     out.writeBoolean(recovered);
     out.writeBoolean(withheld);
-    out.writeString(backup);
+    LogSerialization.writeMember(out, backup);
     out.writeInt(messages.size());
     for (LogMessage m : messages) {
       m.writeTo(out);
@@ -85,7 +86,7 @@ public final class Slice implements LogData {
     lastSeq = in.readLong();
     recovered = in.readBoolean();
     withheld = in.readBoolean();
-    backup = in.readString();
+    backup = LogSerialization.readMember(in);
     int n = in.readInt();
     messages = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
