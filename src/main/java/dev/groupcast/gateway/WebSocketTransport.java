@@ -3,6 +3,7 @@ package dev.groupcast.gateway;
 import dev.groupcast.error.CloseCodes;
 import dev.groupcast.error.ErrorCode;
 import dev.groupcast.error.ProtocolException;
+import dev.groupcast.group.FrameRun;
 import dev.groupcast.group.LocalHub;
 import dev.groupcast.group.OutFrame;
 import dev.groupcast.group.Outbound;
@@ -126,6 +127,9 @@ final class WebSocketTransport implements Handler<RoutingContext> {
 
     /** A frame's WebSocket form, built once per node for all members. */
     private static final Function<OutFrame, ByteBuf> FRAMING = f -> WebSocketFrames.text(f.utf8(), f.shared());
+    /** A run's WebSocket form: its frames back to back, built once per node for all members. */
+    private static final Function<FrameRun, ByteBuf> RUN_FRAMING =
+        r -> WebSocketFrames.texts(r.size(), i -> r.frame(i).utf8());
 
     private final ServerWebSocket ws;
     private final ChannelHandlerContext raw;
@@ -153,21 +157,7 @@ final class WebSocketTransport implements Handler<RoutingContext> {
     @Override
     public void send(OutFrame frame) {
       if (raw != null && raw.executor().inEventLoop()) {
-        Channel channel = raw.channel();
-        if (GracefulClose.closing(channel)) {
-          return; // closed by the server: the client gets the close frame and nothing after it
-        }
-        if (!channel.isWritable()) {
-          // limits.sendQueueBytes already wait for this client (the channel's high-water mark, set by
-          // setWriteQueueMaxSize): it resumes elsewhere with since
-          slowConsumer();
-        } else if (channel.isActive()) {
-          raw.write(frame.wire(FRAMING).retainedDuplicate(), raw.voidPromise());
-          if (!flushPending) {
-            flushPending = true;
-            PendingFlushes.add(this, raw.executor());
-          }
-        }
+        writeRaw(frame.wire(FRAMING));
         return;
       }
       if (ws.writeQueueFull()) {
@@ -176,6 +166,34 @@ final class WebSocketTransport implements Handler<RoutingContext> {
       }
       ByteBuf bytes = ((BufferInternal) frame.utf8()).getByteBuf();
       ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, bytes, true));
+    }
+
+    @Override
+    public void send(FrameRun run) {
+      if (raw != null && raw.executor().inEventLoop()) {
+        writeRaw(run.wire(RUN_FRAMING));
+      } else {
+        Outbound.super.send(run);
+      }
+    }
+
+    /** Writes a frame (or frames) framed for every member, under the encoder; flushed with the others. */
+    private void writeRaw(ByteBuf shared) {
+      Channel channel = raw.channel();
+      if (GracefulClose.closing(channel)) {
+        return; // closed by the server: the client gets the close frame and nothing after it
+      }
+      if (!channel.isWritable()) {
+        // limits.sendQueueBytes already wait for this client (the channel's high-water mark, set by
+        // setWriteQueueMaxSize): it resumes elsewhere with since
+        slowConsumer();
+      } else if (channel.isActive()) {
+        raw.write(shared.retainedDuplicate(), raw.voidPromise());
+        if (!flushPending) {
+          flushPending = true;
+          PendingFlushes.add(this, raw.executor());
+        }
+      }
     }
 
     private void slowConsumer() {

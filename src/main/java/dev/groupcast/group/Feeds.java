@@ -229,6 +229,8 @@ final class Feeds {
     if (b.size() > 0) {
       acked.accept(f.group, b.seqs[b.size() - 1]);
     }
+    // what is next in line goes to the members together, after the loop: one write each
+    FrameRun.Builder run = new FrameRun.Builder(b.size());
     for (int i = 0; i < b.size(); i++) {
       long seq = b.seqs[i];
       f.acked = Math.max(f.acked, seq);
@@ -238,10 +240,11 @@ final class Feeds {
       if (seq > f.next) {
         f.early.put(seq, new Feed.Early(b.frames[i], b.ts[i]));
       } else {
-        dispatch(f, seq, b.frames[i], b.ts[i]);
-        drain(f);
+        dispatch(f, seq, b.frames[i], b.ts[i], run);
+        drain(f, run);
       }
     }
+    deliver(f, run);
     if (!f.early.isEmpty()) {
       armGapTimer(f);
     }
@@ -262,13 +265,18 @@ final class Feeds {
 
   /** Dispatches the buffered messages that are next in line. */
   private void drain(Feed f) {
+    drain(f, null);
+  }
+
+  /** As {@link #drain(Feed)}; into {@code run} to be delivered with it, or at once if null. */
+  private void drain(Feed f, FrameRun.Builder run) {
     while (!f.early.isEmpty()) {
       long first = f.early.firstKey();
       if (first < f.next) {
         f.early.pollFirstEntry();
       } else if (first == f.next) {
         Feed.Early e = f.early.pollFirstEntry().getValue();
-        dispatch(f, first, e.frame(), e.ts());
+        dispatch(f, first, e.frame(), e.ts(), run);
       } else {
         armGapTimer(f);
         return;
@@ -280,18 +288,37 @@ final class Feeds {
     }
   }
 
-  private void dispatch(Feed f, long seq, OutFrame frame, long ts) {
+  /** Hands a message to the members: at once, or with {@code run} if there is one. */
+  private void dispatch(Feed f, long seq, OutFrame frame, long ts, FrameRun.Builder run) {
     f.next = seq + 1;
     f.lastDispatchAt = System.currentTimeMillis();
     f.dispatched++;
     metrics.fannedOut(f.lastDispatchAt - ts);
-    for (LocalHub local : f.locals) {
-      local.deliver(f.group, seq, frame);
+    if (run != null) {
+      run.add(seq, frame);
+    } else {
+      for (LocalHub local : f.locals) {
+        local.deliver(f.group, seq, frame);
+      }
     }
     if (f.followers > 0) {
       JsonObject message = new JsonObject(frame.text());
       message.remove("type");
       vertx.eventBus().publish(GroupNames.address(f.group), message, toFollowers);
+    }
+  }
+
+  /** The run collected, to each local hub: one task for all of it; a single message as before. */
+  private void deliver(Feed f, FrameRun.Builder run) {
+    if (run.size() == 1) {
+      for (LocalHub local : f.locals) {
+        local.deliver(f.group, run.seq(0), run.frame(0));
+      }
+    } else if (run.size() > 1) {
+      FrameRun frames = run.build();
+      for (LocalHub local : f.locals) {
+        local.deliver(f.group, frames);
+      }
     }
   }
 
@@ -343,6 +370,7 @@ final class Feeds {
       resubscribe(f); // the group's log is gone or restarted: the feed finds out where it stands
       return;
     }
+    FrameRun.Builder run = new FrameRun.Builder(slice.messages().size());
     for (LogMessage m : slice.messages()) {
       if (m.seq() < f.next) {
         continue;
@@ -351,11 +379,14 @@ final class Feeds {
         // trimmed before this node could read them: the members are told, and go on from the latest
         // seq this read vouches for (reset's S is the group's latest), then live, like a resume
         // that could not recover; what the read holds beyond the gap is not replayed
+        deliver(f, run); // what came before the gap, before the reset
+        run = new FrameRun.Builder(0);
         lost(f, slice.withheld() ? slice.messages().get(slice.messages().size() - 1).seq() : slice.lastSeq());
         continue;
       }
-      dispatch(f, m.seq(), Frames.message(f.group, m.seq(), m.from(), m.body(), m.ts()), m.ts());
+      dispatch(f, m.seq(), Frames.message(f.group, m.seq(), m.from(), m.body(), m.ts()), m.ts(), run);
     }
+    deliver(f, run);
     if (slice.withheld()) {
       // too recent to be read safely yet: they arrive live, or at the next read
       vertx.setTimer(GroupStore.YOUNG_MS, id -> {

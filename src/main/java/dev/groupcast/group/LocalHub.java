@@ -265,6 +265,21 @@ public final class LocalHub {
     });
   }
 
+  /** As {@link #deliver(String, long, OutFrame)}, for consecutive messages: one task, one write per member. */
+  void deliver(String group, FrameRun run) {
+    context.execute(() -> {
+      LocalGroup g = groups.get(group);
+      if (g == null) {
+        return;
+      }
+      g.lastSeq = run.lastSeq();
+      for (Member m : g.members) {
+        m.deliver(run);
+      }
+      metrics.delivered(g.members.size() * run.size());
+    });
+  }
+
   /** The group's stream goes on from {@code seq} of {@code epoch} (a new epoch, or seqs that are gone). */
   void reset(String group, String epoch, long seq) {
     context.execute(() -> {

@@ -54,6 +54,18 @@ final class Member {
     }
   }
 
+  /** Consecutive messages: in one write if the client has none of them yet, the rest one by one. */
+  void deliver(FrameRun run) {
+    if (catchingUp == null && run.seq(0) > lastSent) {
+      lastSent = run.lastSeq();
+      session.send(run);
+      return;
+    }
+    for (int i = 0; i < run.size(); i++) {
+      deliver(run.seq(i), run.frame(i));
+    }
+  }
+
   /** The stream goes on from {@code seq} of {@code epoch}: the client is told, and nothing up to it follows. */
   void reset(String epoch, long seq) {
     if (catchingUp != null) {

@@ -5,6 +5,13 @@ public interface Outbound {
 
   void send(OutFrame frame);
 
+  /** Consecutive messages of a group, in order; a transport that can writes them at once. */
+  default void send(FrameRun run) {
+    for (int i = 0; i < run.size(); i++) {
+      send(run.frame(i));
+    }
+  }
+
   /** Closes the connection with a WebSocket-style close code. */
   void close(int code, String reason);
 

@@ -128,6 +128,12 @@ public final class Session {
     }
   }
 
+  void send(FrameRun run) {
+    if (!closed) {
+      out.send(run);
+    }
+  }
+
   private void handle(Frames.Request request) {
     if (request instanceof Frames.Join join) {
       join(join);
