@@ -87,7 +87,10 @@ for (const shape of shapes) {
     }
     const lost = (who) => pairs.reduce((a, p) => a + p[who].result.lost, 0);
     const dup = (who) => pairs.reduce((a, p) => a + p[who].result.duplicates, 0);
+    // connections the load generator closed and opened again after 8 s without an answer (rare)
+    const reopened = (who) => pairs.reduce((a, p) => a + (p[who].result.reopened ?? 0), 0);
     console.log(`  lost in all rounds: ${main} ${lost(main)}, ${other} ${lost(other)};` +
-      ` duplicates: ${main} ${dup(main)}, ${other} ${dup(other)}`);
+      ` duplicates: ${main} ${dup(main)}, ${other} ${dup(other)};` +
+      ` connections reopened: ${main} ${reopened(main)}, ${other} ${reopened(other)}`);
   }
 }

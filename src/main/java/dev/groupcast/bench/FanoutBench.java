@@ -29,6 +29,14 @@ final class FanoutBench {
   /** How long deliveries may stall once every publish is answered before the rest count as lost. */
   private static final long SETTLE_NANOS = TimeUnit.SECONDS.toNanos(5);
   private static final long RETRY_MS = 20;
+  /**
+   * One attempt to open a connection (ready for joins) may take this long before it is closed and
+   * made again ({@link BenchSocket#openPatiently}), up to OPEN_ATTEMPTS times; the scenario waits
+   * OPEN_WAIT_SECONDS for a socket opened and, for a subscriber, joined.
+   */
+  private static final long OPEN_ATTEMPT_MS = 8000;
+  private static final int OPEN_ATTEMPTS = 3;
+  private static final long OPEN_WAIT_SECONDS = 40;
 
   private final Vertx vertx;
   private final WebSocketClient client;
@@ -111,6 +119,7 @@ final class FanoutBench {
     }
 
     List<BenchSocket> sockets = new ArrayList<>();
+    long reopenedBefore = BenchSocket.reopenedSoFar();
     try {
       progress.status("subscribing " + options.subscribers());
       for (int from = 0; from < options.subscribers(); from += 200) {
@@ -119,14 +128,16 @@ final class FanoutBench {
           batch.add(subscribe(i));
         }
         for (Future<BenchSocket> f : batch) {
-          sockets.add(f.await(30, TimeUnit.SECONDS));
+          sockets.add(f.await(OPEN_WAIT_SECONDS, TimeUnit.SECONDS));
         }
       }
       List<Publisher> senders = new ArrayList<>();
       for (int p = 0; p < publishers; p++) {
         Publisher publisher = new Publisher(p, perPublisher[p]);
         senders.add(publisher);
-        sockets.add(BenchSocket.open(vertx, client, url(p), options.protocol(), publisher).await(30, TimeUnit.SECONDS));
+        publisher.socket = BenchSocket.openPatiently(vertx, client, url(p), options.protocol(), publisher,
+            OPEN_ATTEMPT_MS, OPEN_ATTEMPTS).await(OPEN_WAIT_SECONDS, TimeUnit.SECONDS);
+        sockets.add(publisher.socket);
       }
       long expectedDeliveries = expected;
       progress.counters(() -> "published " + published.sum() + " acked " + acked.sum() + " delivered "
@@ -166,6 +177,7 @@ final class FanoutBench {
           .put("acked", acked.sum())
           .put("refused", refused.sum())
           .put("retried", retried.sum())
+          .put("reopened", BenchSocket.reopenedSoFar() - reopenedBefore)
           .put("expectedDeliveries", expectedDeliveries)
           .put("deliveries", got)
           .put("lost", expectedDeliveries - got)
@@ -191,7 +203,7 @@ final class FanoutBench {
     Promise<BenchSocket> joined = Promise.promise();
     subscriber.onJoined = joined;
     URI url = options.urls().get(subscriberUrl(index, options.groups(), options.urls().size()));
-    return BenchSocket.open(vertx, client, url, options.protocol(), subscriber)
+    return BenchSocket.openPatiently(vertx, client, url, options.protocol(), subscriber, OPEN_ATTEMPT_MS, OPEN_ATTEMPTS)
         .compose(socket -> {
           socket.join(group, 0);
           return joined.future();
