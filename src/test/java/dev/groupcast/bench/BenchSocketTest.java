@@ -1,10 +1,13 @@
 package dev.groupcast.bench;
 
 import dev.groupcast.bench.BenchOptions.Protocol;
+import dev.groupcast.net.WebSocketFrames;
+import dev.groupcast.support.WebSocketAccept;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.net.NetServer;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
@@ -12,9 +15,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Base64;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -114,7 +114,7 @@ class BenchSocketTest {
         }
         // the upgrade's answer, engine.io's open packet and the namespace's connect, in one write
         Buffer out = Buffer.buffer("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-            + "Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept(key.group(1)) + "\r\n\r\n");
+            + "Connection: Upgrade\r\nSec-WebSocket-Accept: " + WebSocketAccept.of(key.group(1)) + "\r\n\r\n");
         out.appendBuffer(textFrame("0{\"sid\":\"s\",\"pingInterval\":25000,\"pingTimeout\":20000}"));
         out.appendBuffer(textFrame("40{\"sid\":\"n\"}"));
         socket.write(out);
@@ -122,19 +122,8 @@ class BenchSocketTest {
     });
   }
 
-  private static String accept(String key) {
-    try {
-      byte[] sha1 = MessageDigest.getInstance("SHA-1")
-          .digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.ISO_8859_1));
-      return Base64.getEncoder().encodeToString(sha1);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /** A server's (unmasked) text frame, shorter than 126 bytes. */
+  /** A server's (unmasked) text frame, as the nodes build theirs. */
   private static Buffer textFrame(String text) {
-    byte[] payload = text.getBytes(StandardCharsets.UTF_8);
-    return Buffer.buffer().appendByte((byte) 0x81).appendByte((byte) payload.length).appendBytes(payload);
+    return BufferInternal.buffer(WebSocketFrames.text(Buffer.buffer(text), false));
   }
 }

@@ -6,6 +6,7 @@ import dev.groupcast.config.GroupcastConfig;
 import dev.groupcast.support.Await;
 import dev.groupcast.support.RecordingBackend;
 import dev.groupcast.support.TestCluster;
+import dev.groupcast.support.WebSocketAccept;
 import io.netty.channel.socket.DuplexChannel;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -26,10 +27,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -99,16 +98,6 @@ class ProxyTest {
     }
   }
 
-  private static String acceptFor(String key) {
-    try {
-      byte[] sha1 = MessageDigest.getInstance("SHA-1")
-          .digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.US_ASCII));
-      return Base64.getEncoder().encodeToString(sha1);
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   @Test
   void upgradeHeadersFollowTheHopByHopAndForwardingRules(Vertx vertx) throws Exception {
     try (RecordingBackend backend = RecordingBackend.start(vertx, "a")) {
@@ -132,7 +121,7 @@ class ProxyTest {
           + "X-Forwarded-For: 203.0.113.7, 198.51.100.2\r\n"
           + "\r\n", true);
       assertTrue(head.startsWith("HTTP/1.1 101"), head);
-      assertTrue(head.toLowerCase().contains("sec-websocket-accept: " + acceptFor(key).toLowerCase()), head);
+      assertTrue(head.toLowerCase().contains("sec-websocket-accept: " + WebSocketAccept.of(key).toLowerCase()), head);
       assertTrue(head.toLowerCase().contains("sec-websocket-protocol: groupcast.v1"), head);
 
       JsonObject seen = backend.lastRequest();
@@ -812,7 +801,7 @@ class ProxyTest {
             }
           }
           Buffer answer = Buffer.buffer("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-              + "Connection: Upgrade\r\nSec-WebSocket-Accept: " + acceptFor(key) + "\r\n\r\n");
+              + "Connection: Upgrade\r\nSec-WebSocket-Accept: " + WebSocketAccept.of(key) + "\r\n\r\n");
           sock.handler(ignored -> { });
           if (lingering) {
             sock.write(answer);
